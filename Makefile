@@ -1,0 +1,62 @@
+# Two commands for a fresh machine: `make run` and `make test`. `make setup` is what both call.
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: setup system python frontend run serve test lint check bench clean
+
+setup: system python frontend
+
+# System packages: mysqlclient needs libmariadb-dev and pkg-config; captures and browser tests need a
+# Chromium (a Playwright-managed one if present, else Debian's), and the OG card a font with Hangul.
+system:
+	@missing=""; \
+	pkg-config --exists libmariadb 2>/dev/null || pkg-config --exists mysqlclient 2>/dev/null || missing="$$missing libmariadb-dev"; \
+	command -v pkg-config >/dev/null || missing="$$missing pkg-config"; \
+	ls $$HOME/.cache/ms-playwright/chromium-*/chrome-linux*/chrome >/dev/null 2>&1 || test -x /usr/bin/chromium || missing="$$missing chromium"; \
+	fc-list :lang=ko 2>/dev/null | grep -q . || missing="$$missing fonts-noto-cjk"; \
+	command -v npm >/dev/null || missing="$$missing npm"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "setup: installing system packages:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null || exit 1; \
+	  else \
+	    echo "setup: missing system packages:$$missing"; \
+	    echo "setup: on Debian/Ubuntu run: sudo apt-get install$$missing (then make setup again)"; exit 1; \
+	  fi; \
+	fi
+
+python: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt
+	@test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+frontend: node_modules/.package-lock.json
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+run: setup
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: setup
+	$(VENV)/bin/pytest
+
+lint: python
+	$(VENV)/bin/ruff check .
+
+check: python
+	$(PY) manage.py check
+	$(PY) manage.py makemigrations --check --dry-run
+
+bench: setup
+	$(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) node_modules var .pytest_cache .ruff_cache

@@ -1,0 +1,283 @@
+"""All configuration comes from environment variables; the README lists every one."""
+
+import os
+import re
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env(name, default=None):
+    value = os.environ.get(name, "").strip()
+    return value if value else default
+
+
+def env_bool(name, default):
+    value = env(name)
+    if value is None:
+        return default
+    if value.lower() in {"1", "true", "yes", "on"}:
+        return True
+    if value.lower() in {"0", "false", "no", "off"}:
+        return False
+    raise ImproperlyConfigured(f"{name} must be 1 or 0 (true/false), not {value!r}.")
+
+
+def env_int(name, default, *, minimum=0):
+    value = env(name)
+    if value is None:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        number = None
+    if number is None or number < minimum:
+        raise ImproperlyConfigured(f"{name} must be a whole number of at least {minimum}, not {value!r}.")
+    return number
+
+
+def env_size(name, default):
+    value = env(name)
+    if value is None:
+        return default
+    match = re.fullmatch(r"(\d+)x(\d+)", value)
+    if not match or not all(0 < int(n) <= 4096 for n in match.groups()):
+        raise ImproperlyConfigured(f"{name} must look like 640x480 (each side 1 to 4096), not {value!r}.")
+    return int(match[1]), int(match[2])
+
+
+def database_from_env():
+    url = env("DATABASE_URL")
+    if url is None and env("DB_HOST"):
+        # The seed's deployment configures MySQL with separate variables.
+        return {
+            "ENGINE": "django.db.backends.mysql",
+            "HOST": env("DB_HOST"),
+            "PORT": env("DB_PORT", "3306"),
+            "USER": env("DB_USERNAME", ""),
+            "PASSWORD": env("DB_PASSWORD", ""),
+            "NAME": env("DB_DATABASE", "imagesite"),
+        }
+    if url is None:
+        url = f"sqlite:///{BASE_DIR / 'var' / 'db.sqlite3'}"
+    try:
+        config = dj_database_url.parse(url)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"DATABASE_URL is not a database URL I understand ({exc}).") from None
+    if not config.get("ENGINE") or not config.get("NAME"):
+        raise ImproperlyConfigured("DATABASE_URL must name a database, e.g. mysql://user:pass@host:3306/imagesite.")
+    return config
+
+
+def finish_database(config):
+    engine = config["ENGINE"]
+    options = config.setdefault("OPTIONS", {})
+    if engine == "django.db.backends.mysql":
+        options.setdefault("charset", "utf8mb4")
+        config["TEST"] = {"CHARSET": "utf8mb4", "COLLATION": "utf8mb4_unicode_ci"}
+    elif engine == "django.db.backends.sqlite3":
+        # IMMEDIATE takes the write lock when a transaction starts, so two workers can never
+        # claim the same job; WAL lets the web server read while a worker writes.
+        options.setdefault("transaction_mode", "IMMEDIATE")
+        options.setdefault("timeout", 20)
+        options.setdefault("init_command", "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
+        if config["NAME"] != ":memory:":
+            Path(config["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+    return config
+
+
+def site_url_from_env():
+    url = env("SITE_URL") or env("NEXT_PUBLIC_SITE_URL") or "http://127.0.0.1:8000"
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise ImproperlyConfigured(
+            f"SITE_URL must be an absolute http(s) URL such as https://example.com, not {url!r}."
+        )
+    return url.rstrip("/")
+
+
+DEBUG = env_bool("DJANGO_DEBUG", True)
+
+SECRET_KEY = env("DJANGO_SECRET_KEY")
+if SECRET_KEY is None:
+    if not DEBUG:
+        raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG=0.")
+    SECRET_KEY = "django-insecure-local-development-only"
+
+SITE_URL = site_url_from_env()
+SITE_HOST = urlsplit(SITE_URL).hostname
+SITE_IS_HTTPS = SITE_URL.startswith("https://")
+
+ALLOWED_HOSTS = [h.strip() for h in (env("DJANGO_ALLOWED_HOSTS") or "").split(",") if h.strip()]
+if not ALLOWED_HOSTS:
+    ALLOWED_HOSTS = [SITE_HOST, "localhost", "127.0.0.1", "[::1]"]
+CSRF_TRUSTED_ORIGINS = [SITE_URL]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "posts",
+    "capture",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "imagesite.urls"
+WSGI_APPLICATION = "imagesite.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {"default": finish_database(database_from_env())}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/"
+
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("ko", "한국어")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "var" / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns about a missing root
+STATICFILES_DIRS = [
+    BASE_DIR / "static",
+    # three.js comes from the pinned npm package, served by us, never from a CDN.
+    ("vendor/three", BASE_DIR / "node_modules" / "three" / "build"),
+]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if DEBUG
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
+}
+
+# Request bodies: Django's limit, enforced for DRF too (see posts/parsers.py).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 1024 * 1024, minimum=1024)
+
+# Security: the HTTPS-only settings follow SITE_URL's scheme, so plain HTTP on loopback still works.
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SECURE_SSL_REDIRECT = SITE_IS_HTTPS and not DEBUG
+SESSION_COOKIE_SECURE = SITE_IS_HTTPS
+CSRF_COOKIE_SECURE = SITE_IS_HTTPS
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if SITE_IS_HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SITE_IS_HTTPS
+SECURE_HSTS_PRELOAD = SITE_IS_HTTPS and env_bool("SECURE_HSTS_PRELOAD", True)
+if env_bool("DJANGO_BEHIND_PROXY", False):
+    # Only behind a proxy that sets this header itself; otherwise clients could spoof HTTPS.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+UPLOAD_THROTTLE_RATE = env("UPLOAD_THROTTLE_RATE", "60/minute")
+if not re.fullmatch(r"\d+/(s|sec|second|m|min|minute|h|hour|d|day)", UPLOAD_THROTTLE_RATE):
+    raise ImproperlyConfigured(
+        f"UPLOAD_THROTTLE_RATE must be a DRF rate such as 60/minute, not {UPLOAD_THROTTLE_RATE!r}."
+    )
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["posts.parsers.LimitedJSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_THROTTLE_RATES": {"upload": UPLOAD_THROTTLE_RATE},
+    "EXCEPTION_HANDLER": "posts.api.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+if DEBUG:
+    REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"].append("rest_framework.renderers.BrowsableAPIRenderer")
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "imagesite API",
+    "DESCRIPTION": "Publish generative visual code (SVG, Canvas 2D, three.js, GLSL) and fetch its captured images.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+
+# The capture worker's knobs, each read here once with its default.
+CAPTURE_THUMB_SIZE = env_size("CAPTURE_THUMB_SIZE", (640, 480))
+CAPTURE_OG_SIZE = env_size("CAPTURE_OG_SIZE", (1200, 630))
+CAPTURE_MAX_ATTEMPTS = env_int("CAPTURE_MAX_ATTEMPTS", 3, minimum=1)
+CAPTURE_TIMEOUT_SECONDS = env_int("CAPTURE_TIMEOUT_SECONDS", 20, minimum=1)
+CAPTURE_LEASE_SECONDS = env_int("CAPTURE_LEASE_SECONDS", 300, minimum=5)
+CAPTURE_BROWSER_PATH = env("CAPTURE_BROWSER_PATH")
+CAPTURE_CHROMIUM_SANDBOX = env_bool("CAPTURE_CHROMIUM_SANDBOX", False)
+
+# A separate, cookieless origin for the render harness in production (empty: this site).
+RENDER_ORIGIN = (env("RENDER_ORIGIN") or "").rstrip("/")
+if RENDER_ORIGIN and not re.fullmatch(r"https?://[^/\s]+", RENDER_ORIGIN):
+    raise ImproperlyConfigured(
+        f"RENDER_ORIGIN must be an origin such as https://render.example.com, not {RENDER_ORIGIN!r}."
+    )
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "loggers": {
+        "posts": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
+        "capture": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
+    },
+}

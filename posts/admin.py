@@ -1,0 +1,153 @@
+from django.contrib import admin, messages
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from posts import jobs
+from posts.models import ImageKind, Post, PostImage, PostImageJob
+
+
+def image_preview(image, max_width=240):
+    if image is None or not image.sha256:
+        return "—"
+    return format_html(
+        '<img src="{}" width="{}" alt="" style="max-width:{}px;height:auto;border:1px solid #ccc">',
+        image.url,
+        min(image.width, max_width),
+        max_width,
+    )
+
+
+class PostImageInline(admin.TabularInline):
+    model = PostImage
+    fields = ["kind", "preview", "width", "height", "bytes", "is_flat", "sha256", "updated_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = True
+    show_change_link = True
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).without_data()
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("preview"))
+    def preview(self, image):
+        return image_preview(image, 160)
+
+
+class PostImageJobInline(admin.TabularInline):
+    model = PostImageJob
+    fields = ["kind", "status", "attempts", "last_error", "run_after", "locked_by", "updated_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Post)
+class PostAdmin(admin.ModelAdmin):
+    list_display = ["title", "thumbnail", "render_model", "author", "created_at"]
+    list_filter = ["render_model", "created_at"]
+    search_fields = ["title", "description", "=id", "author__username"]
+    list_select_related = ["author"]
+    readonly_fields = ["id", "created_at", "updated_at"]
+    inlines = [PostImageInline, PostImageJobInline]
+    actions = ["recapture"]
+    date_hierarchy = "created_at"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).for_listing()
+
+    @admin.display(description=_("thumbnail"))
+    def thumbnail(self, post):
+        if not post.thumb_sha256:
+            return "—"
+        thumb = PostImage(post_id=post.pk, kind=ImageKind.THUMB, sha256=post.thumb_sha256, width=post.thumb_width)
+        return image_preview(thumb, 120)
+
+    @admin.action(description=_("Capture the images of selected posts again"))
+    def recapture(self, request, queryset):
+        for post in queryset:
+            jobs.enqueue_for_post(post)
+        count = queryset.count()
+        self.message_user(request, ngettext("Queued %d post.", "Queued %d posts.", count) % count, messages.SUCCESS)
+
+
+@admin.register(PostImage)
+class PostImageAdmin(admin.ModelAdmin):
+    list_display = ["post", "kind", "preview_small", "width", "height", "size", "is_flat", "updated_at"]
+    list_filter = ["kind", "is_flat", "mime"]
+    search_fields = ["=post__id", "post__title"]
+    list_select_related = ["post"]
+    exclude = ["data"]
+    readonly_fields = [
+        "post",
+        "kind",
+        "mime",
+        "width",
+        "height",
+        "bytes",
+        "sha256",
+        "is_flat",
+        "preview",
+        "created_at",
+        "updated_at",
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).without_data()
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.display(description=_("preview"))
+    def preview_small(self, image):
+        return image_preview(image, 120)
+
+    @admin.display(description=_("preview"))
+    def preview(self, image):
+        return image_preview(image, 640)
+
+    @admin.display(description=_("size"), ordering="bytes")
+    def size(self, image):
+        return f"{image.bytes / 1024:.1f} KiB"
+
+
+@admin.register(PostImageJob)
+class PostImageJobAdmin(admin.ModelAdmin):
+    list_display = ["post", "kind", "status", "attempts", "last_error", "run_after", "locked_by", "updated_at"]
+    list_filter = ["status", "kind"]
+    search_fields = ["=post__id", "post__title"]
+    list_select_related = ["post"]
+    readonly_fields = [
+        "post",
+        "kind",
+        "status",
+        "attempts",
+        "last_error",
+        "run_after",
+        "locked_by",
+        "heartbeat_at",
+        "started_at",
+        "finished_at",
+        "created_at",
+        "updated_at",
+    ]
+    actions = ["retry_selected"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description=_("Retry selected jobs"))
+    def retry_selected(self, request, queryset):
+        count = jobs.retry(queryset)
+        self.message_user(
+            request,
+            ngettext("%d job sent back to pending.", "%d jobs sent back to pending.", count) % count,
+            messages.SUCCESS,
+        )

@@ -1,0 +1,79 @@
+"""Serving stored images with validators that let every cache do the right thing."""
+
+import uuid
+
+from django.http import HttpResponse, HttpResponseNotModified, JsonResponse
+from django.views.decorators.http import require_safe
+
+from posts.models import ImageKind, Post, PostImage
+
+IMMUTABLE = "public, max-age=86400, immutable"
+REVALIDATE = "public, no-cache"
+
+
+def error(status, detail):
+    response = JsonResponse({"detail": detail}, status=status)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def etag_matches(if_none_match, sha256):
+    """True if an If-None-Match header names this image; weak and strong tags both match."""
+    for tag in if_none_match.split(","):
+        tag = tag.strip()
+        if tag == "*" or tag.removeprefix("W/") == f'"{sha256}"':
+            return True
+    return False
+
+
+def stored_image_response(request, *, post_id, kind, cache_control):
+    """The stored image as a response (200, or 304 when the client has it), or None if there is none.
+
+    The hash is read first and alone when the client may already have the image, so a 304
+    never loads the image data.
+    """
+    images = PostImage.objects.filter(post_id=post_id, kind=kind)
+    if_none_match = request.headers.get("If-None-Match")
+    needs_data = request.method == "GET" and not if_none_match
+    row = images.values("sha256", "mime", "bytes", *(["data"] if needs_data else [])).first()
+    if row is None:
+        return None
+    headers = {"ETag": f'"{row["sha256"]}"', "Cache-Control": cache_control(row), "X-Content-Type-Options": "nosniff"}
+    if if_none_match and etag_matches(if_none_match, row["sha256"]):
+        response = HttpResponseNotModified()
+    elif request.method == "HEAD":
+        response = HttpResponse(content_type=row["mime"])
+        headers["Content-Length"] = str(row["bytes"])
+    else:
+        data = row["data"] if needs_data else images.values_list("data", flat=True).first()
+        response = HttpResponse(bytes(data), content_type=row["mime"])
+        headers["Content-Length"] = str(len(data))
+    for name, value in headers.items():
+        response[name] = value
+    return response
+
+
+@require_safe
+def post_image(request, post_id):
+    """GET|HEAD /api/posts/<id>/image?kind=thumb|og[&v=<version>]."""
+    kinds = request.GET.getlist("kind")
+    if len(kinds) != 1 or kinds[0] not in ImageKind.values:
+        return error(400, f"Give kind exactly once, as one of: {', '.join(ImageKind.values)}.")
+    versions = request.GET.getlist("v")
+    if len(versions) > 1:
+        return error(400, "Give v at most once.")
+    try:
+        post_id = uuid.UUID(post_id)
+    except ValueError:
+        return error(404, "No such post.")
+
+    def cache_control(row):
+        # Only a URL that names the current version may be cached for good: a recapture changes it.
+        return IMMUTABLE if versions and versions[0] == row["sha256"][:12] else REVALIDATE
+
+    response = stored_image_response(request, post_id=post_id, kind=kinds[0], cache_control=cache_control)
+    if response is None:
+        if Post.objects.filter(pk=post_id).exists():
+            return error(404, "This post has no image of that kind yet.")
+        return error(404, "No such post.")
+    return response

@@ -1,0 +1,189 @@
+"""The image-job state machine: the only code that changes a job's status.
+
+pending --claim--> running --mark_success--> success
+                           --mark_failed---> pending (retry after backoff) | failed
+running --(lease expired)--> pending | failed        any --retry--> pending (attempts 0)
+"""
+
+import logging
+import random
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from posts.models import LAST_ERROR_LENGTH, ImageKind, JobStatus, Post, PostImageJob
+
+logger = logging.getLogger(__name__)
+
+BACKOFF_BASE_SECONDS = 5
+BACKOFF_MAX_SECONDS = 600
+
+
+def _fresh_fields(now):
+    return {
+        "status": JobStatus.PENDING,
+        "attempts": 0,
+        "last_error": None,
+        "run_after": now,
+        "locked_by": "",
+        "heartbeat_at": None,
+        "started_at": None,
+        "finished_at": None,
+        "updated_at": now,
+    }
+
+
+def enqueue(post, kind):
+    """Queue one image of a post; queueing it again resets the existing job instead of adding one."""
+    now = timezone.now()
+    fields = _fresh_fields(now)
+    for _attempt in range(3):
+        if PostImageJob.objects.filter(post=post, kind=kind).update(**fields):
+            return PostImageJob.objects.get(post=post, kind=kind)
+        try:
+            with transaction.atomic():
+                return PostImageJob.objects.create(post=post, kind=kind, **fields)
+        except IntegrityError:
+            continue  # another process created it between our UPDATE and INSERT; update that one
+    raise IntegrityError(f"could not enqueue {kind} for post {post.pk}")
+
+
+def enqueue_for_post(post):
+    """Queue both images (thumb and og) of a post, together."""
+    with transaction.atomic():
+        return [enqueue(post, kind) for kind in ImageKind.values]
+
+
+def enqueue_missing(limit=100):
+    """Queue posts that have neither an image nor a job (e.g. their queueing failed); return how many."""
+    posts = list(Post.objects.without_images_or_jobs().order_by("created_at")[:limit])
+    for post in posts:
+        enqueue_for_post(post)
+    return len(posts)
+
+
+def claim_due_jobs(*, worker_id, limit, now=None):
+    """Atomically take up to `limit` due jobs for `worker_id` and mark them running.
+
+    FOR UPDATE SKIP LOCKED lets concurrent workers claim disjoint batches without waiting on
+    each other; SQLite has no row locks, so there the IMMEDIATE transaction (see settings)
+    serialises claims instead. The attempt is counted now, so a job that kills its worker
+    every time still runs out of attempts.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        due = PostImageJob.objects.due(now).select_for_update(skip_locked=True)
+        ids = list(due.values_list("id", flat=True)[:limit])
+        if not ids:
+            return []
+        PostImageJob.objects.filter(id__in=ids, status=JobStatus.PENDING).update(
+            status=JobStatus.RUNNING,
+            attempts=F("attempts") + 1,
+            locked_by=worker_id,
+            heartbeat_at=now,
+            started_at=now,
+            finished_at=None,
+            updated_at=now,
+        )
+        jobs = list(PostImageJob.objects.filter(id__in=ids, locked_by=worker_id).select_related("post"))
+    return sorted(jobs, key=lambda job: ids.index(job.id))
+
+
+def heartbeat(*, worker_id, job_ids):
+    """Renew the lease on the jobs this worker is still running."""
+    now = timezone.now()
+    return PostImageJob.objects.held_by(worker_id).filter(id__in=job_ids).update(heartbeat_at=now, updated_at=now)
+
+
+def mark_success(job, *, worker_id):
+    """Record a finished capture; returns False if the job was taken back from this worker meanwhile."""
+    now = timezone.now()
+    updated = (
+        PostImageJob.objects.held_by(worker_id)
+        .filter(id=job.id)
+        .update(status=JobStatus.SUCCESS, last_error=None, heartbeat_at=None, finished_at=now, updated_at=now)
+    )
+    return bool(updated)
+
+
+def backoff_delay(attempts):
+    """Exponential backoff with full jitter in its upper half, so retries of a burst spread out."""
+    ceiling = min(BACKOFF_MAX_SECONDS, BACKOFF_BASE_SECONDS * 2 ** max(attempts - 1, 0))
+    return timedelta(seconds=random.uniform(ceiling / 2, ceiling))
+
+
+def mark_failed(job, *, worker_id, error, transient, max_attempts=None):
+    """Record a failed attempt: retry later if it was transient and attempts remain, else fail for good.
+
+    Returns the new status, or None if the job was taken back from this worker meanwhile.
+    """
+    now = timezone.now()
+    max_attempts = max_attempts or settings.CAPTURE_MAX_ATTEMPTS
+    retry = transient and job.attempts < max_attempts
+    fields = {"last_error": truncate_error(error), "heartbeat_at": None, "updated_at": now}
+    if retry:
+        fields.update(status=JobStatus.PENDING, run_after=now + backoff_delay(job.attempts), locked_by="")
+    else:
+        fields.update(status=JobStatus.FAILED, finished_at=now)
+    updated = PostImageJob.objects.held_by(worker_id).filter(id=job.id).update(**fields)
+    return fields["status"] if updated else None
+
+
+def release(*, worker_id, job_ids):
+    """Give back claimed jobs that were never started (e.g. on shutdown), without using up an attempt."""
+    now = timezone.now()
+    return (
+        PostImageJob.objects.held_by(worker_id)
+        .filter(id__in=job_ids)
+        .update(
+            status=JobStatus.PENDING,
+            attempts=F("attempts") - 1,
+            locked_by="",
+            heartbeat_at=None,
+            started_at=None,
+            run_after=now,
+            updated_at=now,
+        )
+    )
+
+
+def reclaim_stale(*, lease_seconds=None, max_attempts=None, now=None):
+    """Take back running jobs whose worker stopped sending heartbeats; return how many."""
+    now = now or timezone.now()
+    lease_seconds = lease_seconds or settings.CAPTURE_LEASE_SECONDS
+    max_attempts = max_attempts or settings.CAPTURE_MAX_ATTEMPTS
+    stale = PostImageJob.objects.stale(now, lease_seconds)
+    common = {"locked_by": "", "heartbeat_at": None, "updated_at": now}
+    error = f"the worker stopped responding for over {lease_seconds} s (lease expired)"
+    with transaction.atomic():
+        failed = stale.filter(attempts__gte=max_attempts).update(
+            status=JobStatus.FAILED, last_error=error, finished_at=now, **common
+        )
+        requeued = stale.filter(attempts__lt=max_attempts).update(
+            status=JobStatus.PENDING, last_error=error, run_after=now, **common
+        )
+    if failed or requeued:
+        logger.warning("took back %s expired job(s): %s pending again, %s failed", failed + requeued, requeued, failed)
+    return failed + requeued
+
+
+def retry(jobs):
+    """Send jobs (a queryset or a list) back to pending with their attempts reset, like the seed's manual UPDATE."""
+    ids = [job.pk for job in jobs]
+    return PostImageJob.objects.filter(id__in=ids).update(**_fresh_fields(timezone.now()))
+
+
+def get_job(job_id):
+    return PostImageJob.objects.select_related("post").filter(id=job_id).first()
+
+
+def jobs_for_post(post):
+    return list(PostImageJob.objects.filter(post=post).order_by("kind"))
+
+
+def truncate_error(error):
+    text = " ".join(str(error).split()) or "unknown error"
+    return text if len(text) <= LAST_ERROR_LENGTH else text[: LAST_ERROR_LENGTH - 1] + "…"

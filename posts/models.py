@@ -1,0 +1,183 @@
+import uuid
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import OuterRef, Subquery
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from posts.fields import HyphenatedUUIDField
+
+MAX_CODE_BYTES = 256 * 1024
+MAX_TITLE_LENGTH = 200
+MAX_DESCRIPTION_LENGTH = 2000
+MAX_CAPTURE_TIME = 30.0
+DEFAULT_CAPTURE_TIME = 0.8
+LAST_ERROR_LENGTH = 512
+
+
+class RenderModel(models.TextChoices):
+    SVG = "svg", "SVG"
+    CANVAS = "canvas", "Canvas 2D"
+    THREE = "three", "three.js"
+    SHADER = "shader", "GLSL shader"
+
+
+class ImageKind(models.TextChoices):
+    THUMB = "thumb", _("thumbnail")
+    OG = "og", _("Open Graph image")
+
+
+class PostQuerySet(models.QuerySet):
+    def for_listing(self):
+        """Everything a feed item shows, in one query: author and thumbnail version, no code."""
+        thumb = PostImage.objects.filter(post=OuterRef("pk"), kind=ImageKind.THUMB)
+        return (
+            self.select_related("author")
+            .defer("code", "description")
+            .annotate(
+                thumb_sha256=Subquery(thumb.values("sha256")[:1]),
+                thumb_width=Subquery(thumb.values("width")[:1]),
+                thumb_height=Subquery(thumb.values("height")[:1]),
+            )
+        )
+
+    def without_images_or_jobs(self):
+        return self.filter(images__isnull=True, jobs__isnull=True)
+
+
+class Post(models.Model):
+    id = HyphenatedUUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    title = models.CharField(_("title"), max_length=MAX_TITLE_LENGTH)
+    description = models.TextField(_("description"), blank=True, default="")
+    render_model = models.CharField(_("render model"), max_length=16, choices=RenderModel.choices)
+    code = models.TextField(_("code"))
+    capture_time = models.FloatField(
+        _("capture time"),
+        default=DEFAULT_CAPTURE_TIME,
+        validators=[MinValueValidator(0), MaxValueValidator(MAX_CAPTURE_TIME)],
+        help_text=_("Seconds of animation before the image is captured."),
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="posts"
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PostQuerySet.as_manager()
+
+    class Meta:
+        db_table = "posts"
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["render_model", "created_at"], name="posts_model_created_idx")]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("posts:detail", args=[self.pk])
+
+
+def image_url(post_id, kind, sha256):
+    """The versioned image URL: a new capture has a new URL, so the old one may be cached forever."""
+    return f"{reverse('api:post-image', args=[post_id])}?kind={kind}&v={sha256[:12]}"
+
+
+class PostImageQuerySet(models.QuerySet):
+    def without_data(self):
+        return self.defer("data")
+
+
+class PostImage(models.Model):
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="images")
+    kind = models.CharField(max_length=8, choices=ImageKind.choices)
+    mime = models.CharField(max_length=64, default="image/png")
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    bytes = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    data = models.BinaryField()
+    is_flat = models.BooleanField(
+        _("one flat colour"), default=False, help_text=_("The capture is a single colour: often a bug, not the art.")
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PostImageQuerySet.as_manager()
+
+    class Meta:
+        db_table = "post_image"
+        constraints = [models.UniqueConstraint(fields=["post", "kind"], name="uniq_post_image_kind")]
+
+    def __str__(self):
+        return f"{self.post_id} {self.kind}"
+
+    @property
+    def url(self):
+        return image_url(self.post_id, self.kind, self.sha256)
+
+    @property
+    def version(self):
+        return self.sha256[:12]
+
+
+class JobStatus(models.TextChoices):
+    PENDING = "pending", _("pending")
+    RUNNING = "running", _("running")
+    SUCCESS = "success", _("success")
+    FAILED = "failed", _("failed")
+
+
+class PostImageJobQuerySet(models.QuerySet):
+    def pending(self):
+        return self.filter(status=JobStatus.PENDING)
+
+    def running(self):
+        return self.filter(status=JobStatus.RUNNING)
+
+    def failed(self):
+        return self.filter(status=JobStatus.FAILED)
+
+    def due(self, now=None):
+        """Pending jobs whose backoff has passed, in the order the claim index serves them."""
+        return self.pending().filter(run_after__lte=now or timezone.now()).order_by("run_after", "id")
+
+    def stale(self, now, lease_seconds):
+        """Running jobs whose worker has not sent a heartbeat within the lease."""
+        return self.running().filter(heartbeat_at__lt=now - timezone.timedelta(seconds=lease_seconds))
+
+    def held_by(self, worker_id):
+        return self.running().filter(locked_by=worker_id)
+
+
+class PostImageJob(models.Model):
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="jobs")
+    kind = models.CharField(max_length=8, choices=ImageKind.choices)
+    status = models.CharField(max_length=8, choices=JobStatus.choices, default=JobStatus.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    # NULL, not "", when there is no error: the seed's column and its operators' queries expect it.
+    last_error = models.CharField(max_length=LAST_ERROR_LENGTH, null=True, blank=True)  # noqa: DJ001
+    run_after = models.DateTimeField(default=timezone.now, help_text=_("Not claimed before this time (backoff)."))
+    locked_by = models.CharField(max_length=100, blank=True, default="", help_text=_("The worker holding the job."))
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PostImageJobQuerySet.as_manager()
+
+    class Meta:
+        db_table = "post_image_job"
+        constraints = [models.UniqueConstraint(fields=["post", "kind"], name="uniq_post_kind")]
+        indexes = [
+            # The claim query: status = 'pending' AND run_after <= now ORDER BY run_after, id.
+            models.Index(fields=["status", "run_after"], name="post_image_job_claim_idx"),
+            # Taking back expired leases: status = 'running' AND heartbeat_at < cutoff.
+            models.Index(fields=["status", "heartbeat_at"], name="post_image_job_lease_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.post_id} {self.kind} {self.status}"

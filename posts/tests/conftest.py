@@ -1,0 +1,52 @@
+import io
+
+import pytest
+from django.contrib.auth import get_user_model
+from PIL import Image
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from posts.models import Post, PostImage
+from posts.storage import image_fields
+
+CIRCLE_SVG = (
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 100 100"><circle cx="50" cy="50" r="40" fill="#e33"/></svg>'
+)
+
+
+@pytest.fixture
+def user(db):
+    return get_user_model().objects.create_user("ada", password="correct horse battery staple")
+
+
+@pytest.fixture
+def token(user):
+    return Token.objects.create(user=user)
+
+
+@pytest.fixture
+def client_api():
+    return APIClient()
+
+
+@pytest.fixture
+def author_api(token):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client
+
+
+@pytest.fixture
+def post(user):
+    return Post.objects.create(author=user, title="Red circle", render_model="svg", code=CIRCLE_SVG)
+
+
+def png_bytes(size=(64, 48), color=(200, 30, 30)):
+    buffer = io.BytesIO()
+    Image.new("RGB", size, color).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def thumb(post):
+    return PostImage.objects.create(post=post, kind="thumb", **image_fields(png_bytes()))
