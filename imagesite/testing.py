@@ -1,0 +1,35 @@
+"""Pytest fixtures shared by the apps' tests (loaded with `-p imagesite.testing` in pytest.ini)."""
+
+import os
+
+import pytest
+
+# Playwright's sync API runs an event loop in the test thread; Django's ORM would refuse to run
+# beside it. Tests only: the worker keeps its database calls off the event loop.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+BROWSER_ARGS = ["--disable-background-networking", "--disable-component-update", "--no-first-run"]
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """One real headless Chromium for the whole test session."""
+    from playwright.sync_api import sync_playwright
+
+    from capture.browser_path import find_chromium
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=find_chromium(), args=BROWSER_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium):
+    """A fresh browser context and page; page errors are collected in page.errors."""
+    context = chromium.new_context(viewport={"width": 800, "height": 600})
+    page = context.new_page()
+    page.errors = []
+    page.on("pageerror", lambda error: page.errors.append(str(error)))
+    yield page
+    context.close()
