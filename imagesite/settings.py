@@ -202,7 +202,7 @@ STORAGES = {
     },
 }
 
-# Request bodies: Django's limit, enforced for DRF too (see posts/parsers.py).
+# Request bodies over this are refused (413) before parsing; DRF reads JSON through request.body.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 1024 * 1024, minimum=1024)
 
 # Security: the HTTPS-only settings follow SITE_URL's scheme, so plain HTTP on loopback still works.
@@ -235,7 +235,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["posts.parsers.LimitedJSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_RATES": {"upload": UPLOAD_THROTTLE_RATE},
     "EXCEPTION_HANDLER": "posts.api.exception_handler",

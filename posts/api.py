@@ -1,12 +1,14 @@
 import uuid
 
-from django.core.exceptions import ValidationError
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, ValidationError
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, status
+from rest_framework.exceptions import APIException
 from rest_framework.exceptions import ValidationError as DRFValidationError
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
@@ -20,10 +22,20 @@ from posts.serializers import PostCreateSerializer, PostDetailSerializer, PostLi
 
 def exception_handler(exc, context):
     """DRF's handler, plus: error responses are never cached, so a 404 cannot outlive the post's creation."""
+    if isinstance(exc, RequestDataTooBig):
+        # DRF (3.17.2+) parses JSON from request.body, so Django's DATA_UPLOAD_MAX_MEMORY_SIZE applies
+        # before parsing; Django would answer 400, but the client deserves 413.
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        exc = RequestTooLarge(f"The request body is over the limit of {limit} bytes.")
     response = drf_exception_handler(exc, context)
     if response is not None:
         response["Cache-Control"] = "no-store"
     return response
+
+
+class RequestTooLarge(APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "request_too_large"
 
 
 class UploadThrottle(UserRateThrottle):
