@@ -66,8 +66,12 @@ def database_from_env():
         url = f"sqlite:///{BASE_DIR / 'var' / 'db.sqlite3'}"
     try:
         config = dj_database_url.parse(url)
-    except ValueError as exc:
-        raise ImproperlyConfigured(f"DATABASE_URL is not a database URL I understand ({exc}).") from None
+    except ValueError:
+        # Not the URL itself: it may hold a password.
+        raise ImproperlyConfigured(
+            "DATABASE_URL is not a database URL I understand: use e.g. mysql://user:pass@host:3306/imagesite "
+            "or sqlite:////path/to/db.sqlite3."
+        ) from None
     if not config.get("ENGINE") or not config.get("NAME"):
         raise ImproperlyConfigured("DATABASE_URL must name a database, e.g. mysql://user:pass@host:3306/imagesite.")
     return config
@@ -184,7 +188,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "var" / "static"
+# Where `collectstatic` puts the files whitenoise serves when DJANGO_DEBUG=0.
+STATIC_ROOT = Path(env("DJANGO_STATIC_ROOT", BASE_DIR / "var" / "static"))
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns about a missing root
 STATICFILES_DIRS = [
     BASE_DIR / "static",
@@ -223,7 +228,7 @@ if env_bool("DJANGO_BEHIND_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 UPLOAD_THROTTLE_RATE = env("UPLOAD_THROTTLE_RATE", "60/minute")
-if not re.fullmatch(r"\d+/(s|sec|second|m|min|minute|h|hour|d|day)", UPLOAD_THROTTLE_RATE):
+if not re.fullmatch(r"[1-9]\d*/(s|sec|second|m|min|minute|h|hour|d|day)", UPLOAD_THROTTLE_RATE):
     raise ImproperlyConfigured(
         f"UPLOAD_THROTTLE_RATE must be a DRF rate such as 60/minute, not {UPLOAD_THROTTLE_RATE!r}."
     )

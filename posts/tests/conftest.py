@@ -2,6 +2,7 @@ import io
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.db import connection
 from PIL import Image
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -12,6 +13,17 @@ from posts.storage import image_fields
 CIRCLE_SVG = (
     '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 100 100"><circle cx="50" cy="50" r="40" fill="#e33"/></svg>'
 )
+
+
+def pytest_runtest_setup(item):
+    if item.get_closest_marker("mysql") and connection.vendor != "mysql":
+        pytest.skip("needs MySQL/MariaDB (set DATABASE_URL=mysql://...)")
+
+
+def png_bytes(size=(64, 48), color=(200, 30, 30)):
+    buffer = io.BytesIO()
+    Image.new("RGB", size, color).save(buffer, "PNG")
+    return buffer.getvalue()
 
 
 @pytest.fixture
@@ -41,12 +53,16 @@ def post(user):
     return Post.objects.create(author=user, title="Red circle", render_model="svg", code=CIRCLE_SVG)
 
 
-def png_bytes(size=(64, 48), color=(200, 30, 30)):
-    buffer = io.BytesIO()
-    Image.new("RGB", size, color).save(buffer, "PNG")
-    return buffer.getvalue()
-
-
 @pytest.fixture
 def thumb(post):
     return PostImage.objects.create(post=post, kind="thumb", **image_fields(png_bytes()))
+
+
+@pytest.fixture
+def og(post):
+    return PostImage.objects.create(post=post, kind="og", **image_fields(png_bytes((120, 63), (30, 30, 200))))
+
+
+def selects_image_data(queries):
+    """True if any captured SQL reads post_image.data (quoted either way)."""
+    return any("post_image" in q["sql"] and ('"data"' in q["sql"] or "`data`" in q["sql"]) for q in queries)
