@@ -3,12 +3,12 @@
 import uuid
 
 from django.http import HttpResponse, HttpResponseNotModified, JsonResponse
-from django.views.decorators.http import require_safe
 
 from posts.models import ImageKind, Post, PostImage
 
 IMMUTABLE = "public, max-age=86400, immutable"
 REVALIDATE = "public, no-cache"
+DETAIL_SCHEMA = {"type": "object", "properties": {"detail": {"type": "string"}}, "required": ["detail"]}
 
 
 def error(status, detail):
@@ -53,9 +53,12 @@ def stored_image_response(request, *, post_id, kind, cache_control):
     return response
 
 
-@require_safe
 def post_image(request, post_id):
     """GET|HEAD /api/posts/<id>/image?kind=thumb|og[&v=<version>]."""
+    if request.method not in ("GET", "HEAD"):
+        response = error(405, f"Method {request.method} not allowed: use GET or HEAD.")
+        response["Allow"] = "GET, HEAD"
+        return response
     kinds = request.GET.getlist("kind")
     if len(kinds) != 1 or kinds[0] not in ImageKind.values:
         return error(400, f"Give kind exactly once, as one of: {', '.join(ImageKind.values)}.")
@@ -77,3 +80,49 @@ def post_image(request, post_id):
             return error(404, "This post has no image of that kind yet.")
         return error(404, "No such post.")
     return response
+
+
+def document_image_endpoint(result, generator, request, public):
+    """drf-spectacular hook: describe this plain Django view, which the generator cannot see, in the schema."""
+    json_error = {"application/json": {"schema": DETAIL_SCHEMA}}
+    header = {"schema": {"type": "string"}}
+    headers = {"ETag": header, "Cache-Control": header, "X-Content-Type-Options": header}
+    image_headers = {**headers, "Content-Length": {"schema": {"type": "integer"}}}
+    parameters = [
+        {"in": "path", "name": "post_id", "required": True, "schema": {"type": "string", "format": "uuid"}},
+        {"in": "query", "name": "kind", "required": True, "schema": {"type": "string", "enum": ImageKind.values}},
+        {
+            "in": "query",
+            "name": "v",
+            "required": False,
+            "schema": {"type": "string"},
+            "description": f"The image's version (as in thumb_url): if current, the response is `{IMMUTABLE}`; "
+            f"otherwise `{REVALIDATE}`.",
+        },
+        {"in": "header", "name": "If-None-Match", "required": False, "schema": {"type": "string"}},
+    ]
+
+    def operation(method, summary, body):
+        return {
+            "operationId": f"posts_image_{method}",
+            "summary": summary,
+            "tags": ["posts"],
+            "parameters": parameters,
+            "responses": {
+                "200": {
+                    "description": "The stored image; ETag is its quoted sha256.",
+                    "headers": image_headers,
+                    **body,
+                },
+                "304": {"description": "The client's copy (If-None-Match) is current.", "headers": headers},
+                "400": {"description": "kind missing, repeated or unknown; v repeated.", "content": json_error},
+                "404": {"description": "No such post, or no image of that kind yet.", "content": json_error},
+            },
+        }
+
+    png = {"content": {"image/png": {"schema": {"type": "string", "format": "binary"}}}}
+    result["paths"]["/api/posts/{post_id}/image"] = {
+        "get": operation("get", "Fetch a captured image of a post", png),
+        "head": operation("head", "Headers of a captured image of a post", {}),
+    }
+    return result
