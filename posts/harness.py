@@ -1,0 +1,83 @@
+"""The render harness page: one post's code, run full-viewport in an opaque-origin sandbox.
+
+Both the viewer's iframe and the capture worker load it; the JavaScript is in static/render/.
+"""
+
+import math
+import secrets
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.http import HttpResponseBadRequest
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.views.decorators.clickjacking import xframe_options_exempt
+from django.views.decorators.http import require_safe
+
+from posts.models import MAX_CAPTURE_TIME, Post
+
+
+@require_safe
+@xframe_options_exempt  # framed by the site: frame-ancestors in the CSP says by whom
+def render(request, post_id):
+    post = get_object_or_404(Post, pk=post_id)
+    capture_time = post.capture_time
+    if "t" in request.GET:
+        try:
+            capture_time = float(request.GET["t"])
+        except ValueError:
+            capture_time = math.nan
+        if not 0 <= capture_time <= MAX_CAPTURE_TIME:
+            return HttpResponseBadRequest(f"t must be a number of seconds from 0 to {MAX_CAPTURE_TIME:g}.")
+    mode = "capture" if request.GET.get("mode") == "capture" else "live"
+    return harness_response(request, post, mode=mode, capture_time=capture_time)
+
+
+def harness_response(request, post, *, mode="live", capture_time=None):
+    """Render the harness for a post (saved or not) with its security headers."""
+    nonce = secrets.token_urlsafe(18)
+    post_data = {
+        "id": str(post.pk),
+        "render_model": post.render_model,
+        "code": post.code,
+        "capture_time": post.capture_time if capture_time is None else capture_time,
+        # The first 32 bits of the id: the same post always draws the same random numbers.
+        "seed": int(str(post.pk).replace("-", "")[:8], 16),
+        "mode": mode,
+    }
+    response = TemplateResponse(
+        request, "posts/render.html", {"post_data": post_data, "render_model": post.render_model, "nonce": nonce}
+    )
+    response["Content-Security-Policy"] = content_security_policy(nonce)
+    response["Referrer-Policy"] = "no-referrer"
+    response["X-Content-Type-Options"] = "nosniff"
+    # Never stored by shared caches (the nonce is per response) and always revalidated, so an
+    # edited or deleted post is not replayed; the page is a few KB, the scripts it loads are cached.
+    response["Cache-Control"] = "private, no-cache"
+    return response
+
+
+def content_security_policy(nonce):
+    """Two policies; a request must satisfy both.
+
+    The first is the sandbox: an opaque origin, nothing loaded but nonce'd scripts and data:/blob:
+    images. Posted code can read the nonce (it runs with it), so the second policy allows scripts
+    only from our own origin: a stolen nonce cannot load a script from anywhere else.
+    """
+    site = urlsplit(settings.SITE_URL)
+    sandbox = "; ".join(
+        [
+            "sandbox allow-scripts",
+            "default-src 'none'",
+            f"script-src 'nonce-{nonce}'",
+            # Posted code may style its own page; CSS can load nothing (img/font-src stop url()).
+            "style-src 'unsafe-inline'",
+            "img-src data: blob:",
+            "media-src data: blob:",
+            "connect-src 'none'",
+            "base-uri 'none'",
+            "form-action 'none'",
+            f"frame-ancestors 'self' {site.scheme}://{site.netloc}",
+        ]
+    )
+    return f"{sandbox}, script-src 'self' 'unsafe-inline'"
