@@ -11,6 +11,27 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 BROWSER_ARGS = ["--disable-background-networking", "--disable-component-update", "--no-first-run"]
 
 
+@pytest.fixture(autouse=True, scope="session")
+def static_files_for_any_origin():
+    """Serve static files with Access-Control-Allow-Origin: *, as whitenoise does in production.
+
+    live_server serves /static/ with Django's own handler, which leaves the header out; the render
+    harness runs in an opaque origin ("null"), and its module scripts (three.js) need it.
+    """
+    from django.contrib.staticfiles.handlers import StaticFilesHandlerMixin
+
+    serve = StaticFilesHandlerMixin.serve
+
+    def serve_for_any_origin(self, request):
+        response = serve(self, request)
+        response.headers.setdefault("Access-Control-Allow-Origin", "*")
+        return response
+
+    StaticFilesHandlerMixin.serve = serve_for_any_origin
+    yield
+    StaticFilesHandlerMixin.serve = serve
+
+
 @pytest.fixture(scope="session")
 def chromium():
     """One real headless Chromium for the whole test session."""
