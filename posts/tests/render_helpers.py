@@ -1,0 +1,55 @@
+"""Helpers for the render harness's browser tests (test_harness.py, test_isolation.py)."""
+
+import io
+from urllib.parse import urlencode
+
+from PIL import Image
+
+from posts.models import Post
+
+EMBED_PATH = "/render-embed-test"
+
+
+def make_post(render_model, code, **fields):
+    return Post.objects.create(title=f"A {render_model} post", render_model=render_model, code=code, **fields)
+
+
+def render_url(live_server, post, **query):
+    url = f"{live_server.url}/posts/{post.pk}/render"
+    return f"{url}?{urlencode(query)}" if query else url
+
+
+def open_render(page, live_server, post, **query):
+    """Open the harness as the top document and wait until it is ready or has failed."""
+    page.goto(render_url(live_server, post, **query))
+    return page.evaluate("__render.settle()")
+
+
+def embed(page, live_server, post, **query):
+    """Open a page on the site's origin that frames the harness the way the post page does.
+
+    Returns the harness's frame once its code has settled; the top page keeps the messages its
+    iframe sent in window.renderMessages.
+    """
+    src = render_url(live_server, post, **query)
+    html = f"""<!doctype html><title>the site</title>
+<iframe id="render" sandbox="allow-scripts" src="{src}" width="640" height="480"></iframe>
+<script>
+window.renderMessages = [];
+addEventListener("message", (event) => {{
+  if (event.source === document.getElementById("render").contentWindow) renderMessages.push(event.data);
+}});
+</script>"""
+    page.route(live_server.url + EMBED_PATH, lambda route: route.fulfill(content_type="text/html", body=html))
+    page.goto(live_server.url + EMBED_PATH)
+    frame = page.locator("#render").element_handle().content_frame()
+    frame.wait_for_function("() => window.__render && __render.status !== 'loading'", polling=50)
+    return frame
+
+
+def screenshot(page_or_locator):
+    return Image.open(io.BytesIO(page_or_locator.screenshot())).convert("RGB")
+
+
+def near(colour, expected, tolerance=24):
+    return all(abs(a - b) <= tolerance for a, b in zip(colour, expected, strict=True))
