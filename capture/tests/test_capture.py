@@ -1,0 +1,196 @@
+import pytest
+
+from capture.browser import CaptureError, PostError
+from capture.tests.conftest import close_to, decode, make_post
+from posts.models import ImageKind, JobStatus, PostImage, PostImageJob
+
+pytestmark = pytest.mark.browser
+
+RED, GREEN, BLUE, WHITE = (255, 0, 0), (0, 255, 0), (0, 0, 255), (255, 255, 255)
+
+SVG = (
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 100 100">'
+    '<rect width="100" height="100" fill="#00f"/><circle cx="50" cy="50" r="30" fill="#f00"/></svg>'
+)
+CANVAS = """
+ctx.fillStyle = "#0f0";
+ctx.fillRect(0, 0, width, height);
+requestAnimationFrame(function bar(t) {
+  ctx.fillStyle = "#f00";
+  ctx.fillRect(0, 0, t / 4, 20);
+  requestAnimationFrame(bar);
+});
+"""
+THREE = """
+const renderer = new THREE.WebGLRenderer({ canvas });
+renderer.setClearColor(0x0000ff);
+const scene = new THREE.Scene();
+const camera = new THREE.PerspectiveCamera(50, width / height, 0.1, 100);
+camera.position.z = 3;
+const cube = new THREE.Mesh(new THREE.BoxGeometry(), new THREE.MeshBasicMaterial({ color: 0xff0000 }));
+scene.add(cube);
+requestAnimationFrame(function spin() {
+  cube.rotation.y += 0.02;
+  renderer.render(scene, camera);
+  requestAnimationFrame(spin);
+});
+"""
+SHADER = """
+void mainImage(out vec4 color, in vec2 coord) {
+  color = vec4(coord.x / iResolution.x, 0.0, 1.0, 1.0);
+}
+"""
+
+
+def test_each_render_model_is_captured_as_thumb_and_og_with_its_colours(run_queue):
+    posts = {model: make_post(model, code) for model, code in [("svg", SVG), ("canvas", CANVAS), ("three", THREE)]}
+    posts["shader"] = make_post("shader", SHADER)
+
+    summary = run_queue()
+
+    assert "8 stored" in summary
+    assert all(job.status == JobStatus.SUCCESS and job.attempts == 1 for job in PostImageJob.objects.all())
+    images = {(image.post_id, image.kind): image for image in PostImage.objects.all()}
+    for post in posts.values():
+        assert (images[post.pk, ImageKind.THUMB].width, images[post.pk, ImageKind.THUMB].height) == (640, 480)
+        assert (images[post.pk, ImageKind.OG].width, images[post.pk, ImageKind.OG].height) == (1200, 630)
+        assert not images[post.pk, ImageKind.THUMB].is_flat
+    for kind, (width, height) in [(ImageKind.THUMB, (640, 480)), (ImageKind.OG, (1200, 630))]:
+        svg = decode(bytes(images[posts["svg"].pk, kind].data))
+        assert svg.size == (width, height)
+        assert close_to(svg.getpixel((width // 2, height // 2)), RED)
+        assert close_to(svg.getpixel((width // 2, 5)), BLUE)
+        assert close_to(svg.getpixel((3, height // 2)), WHITE)  # letterboxed: the viewBox is square
+
+        canvas = decode(bytes(images[posts["canvas"].pk, kind].data))
+        assert close_to(canvas.getpixel((width // 2, height // 2)), GREEN)
+        assert close_to(canvas.getpixel((150, 10)), RED)  # 0.8 s of the bar growing 250 px/s
+        assert close_to(canvas.getpixel((260, 10)), GREEN)
+
+        three = decode(bytes(images[posts["three"].pk, kind].data))
+        assert close_to(three.getpixel((width // 2, height // 2)), RED)
+        assert close_to(three.getpixel((5, 5)), BLUE)
+
+        shader = decode(bytes(images[posts["shader"].pk, kind].data))
+        assert close_to(shader.getpixel((2, height // 2)), BLUE)
+        assert close_to(shader.getpixel((width - 3, height // 2)), (255, 0, 255))
+
+
+COLOUR_BY_TIME = """
+requestAnimationFrame(function draw(t) {
+  ctx.fillStyle = t < 500 ? "#f00" : "#00f";
+  ctx.fillRect(0, 0, width, height);
+  requestAnimationFrame(draw);
+});
+"""
+
+
+def test_capture_time_decides_the_frame(db, capture_browser):
+    post = make_post("canvas", COLOUR_BY_TIME)
+
+    early = capture_browser.capture(post, capture_time=0.2)
+    late = capture_browser.capture(post, capture_time=1.0)
+
+    assert close_to(decode(early.png).getpixel((10, 10)), RED)
+    assert close_to(decode(late.png).getpixel((10, 10)), BLUE)
+    assert not late.preview
+
+
+def test_ten_seconds_of_animation_are_captured_in_virtual_time(db, capture_browser):
+    post = make_post("canvas", COLOUR_BY_TIME, capture_time=10)
+
+    # The capture timeout (8 s in tests) is shorter than the animation: a real wait would fail.
+    capture = capture_browser.capture(post)
+
+    assert capture.time_ms == pytest.approx(10_000)
+    assert close_to(decode(capture.png).getpixel((10, 10)), BLUE)
+
+
+PREVIEW_AT_FRAME_NINE = """
+let frame = 0;
+setTimeout(() => { document.body.style.background = "#f00"; canvas.style.opacity = 0; }, 2000);
+requestAnimationFrame(function draw() {
+  frame++;
+  ctx.fillStyle = frame < 10 ? "#0f0" : "#f00";
+  ctx.fillRect(0, 0, width, height);
+  if (frame === 9) capturePreview();
+  requestAnimationFrame(draw);
+});
+"""
+
+
+def test_capture_preview_is_the_frame_captured_and_later_timers_never_run(db, capture_browser):
+    post = make_post("canvas", PREVIEW_AT_FRAME_NINE, capture_time=5)
+
+    capture = capture_browser.capture(post)
+
+    assert capture.preview
+    assert capture.time_ms == pytest.approx(9 * 1000 / 60)
+    assert close_to(decode(capture.png).getpixel((320, 240)), GREEN)
+
+
+RANDOM_ANIMATION = """
+requestAnimationFrame(function draw(t) {
+  for (let i = 0; i < 20; i++) {
+    ctx.fillStyle = `hsl(${Math.random() * 360}, 80%, 50%)`;
+    ctx.beginPath();
+    ctx.arc(Math.random() * width, Math.random() * height, 5 + Math.random() * 20 + t / 100, 0, 7);
+    ctx.fill();
+  }
+  requestAnimationFrame(draw);
+});
+"""
+RANDOM_THREE = """
+const renderer = new THREE.WebGLRenderer({ canvas, antialias: true });
+const scene = new THREE.Scene();
+const camera = new THREE.PerspectiveCamera(60, width / height, 0.1, 100);
+camera.position.z = 6;
+const cubes = [];
+for (let i = 0; i < 12; i++) {
+  const cube = new THREE.Mesh(new THREE.BoxGeometry(), new THREE.MeshNormalMaterial());
+  cube.position.set(Math.random() * 8 - 4, Math.random() * 6 - 3, Math.random() * -4);
+  scene.add(cube);
+  cubes.push(cube);
+}
+renderer.setAnimationLoop((t) => {
+  cubes.forEach((cube, i) => cube.rotation.set(t / 700 + i, t / 900, Date.now() % 1000 / 1000));
+  renderer.render(scene, camera);
+});
+"""
+MOVING_SHADER = """
+void mainImage(out vec4 color, in vec2 coord) {
+  vec2 uv = coord / iResolution.xy;
+  color = vec4(0.5 + 0.5 * sin(iTime * 3.0 + uv.x * 9.0), uv.y, 0.5 + 0.5 * cos(iTime + uv.y * 7.0), 1.0);
+}
+"""
+
+
+@pytest.mark.parametrize(
+    ("render_model", "code"), [("canvas", RANDOM_ANIMATION), ("three", RANDOM_THREE), ("shader", MOVING_SHADER)]
+)
+def test_two_captures_of_an_animated_random_post_are_byte_identical(db, capture_browser, render_model, code):
+    post = make_post(render_model, code, capture_time=1.3)
+
+    first = capture_browser.capture(post)
+    second = capture_browser.capture(post)
+
+    assert first.png == second.png
+    assert not decode(first.png).getextrema() == ((0, 0), (0, 0), (0, 0))
+
+
+def test_a_post_error_is_reported_with_its_message(db, capture_browser):
+    post = make_post("canvas", 'requestAnimationFrame(() => { throw new Error("boom in frame two"); });')
+
+    with pytest.raises(PostError, match="boom in frame two"):
+        capture_browser.capture(post)
+
+
+def test_a_page_that_eats_memory_is_stopped_and_the_next_capture_works(db, capture_browser):
+    hog = make_post("canvas", "const hoard = []; while (true) hoard.push(new Array(1e6).fill(Math.random()));")
+    fine = make_post("canvas", CANVAS)
+
+    with pytest.raises(CaptureError) as error:
+        capture_browser.capture(hog)
+
+    assert error.value.transient
+    assert close_to(decode(capture_browser.capture(fine).png).getpixel((320, 240)), GREEN)

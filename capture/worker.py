@@ -1,0 +1,391 @@
+"""The capture_queue loop: claim due jobs, capture them in one shared Chromium, record the outcome.
+
+One asyncio loop drives the browser; every database call runs in asgiref's single sync thread
+(sync_to_async, thread_sensitive), so the ORM never runs on the event loop.
+"""
+
+import asyncio
+import logging
+import os
+import random
+import signal
+import socket
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.db import DatabaseError, InterfaceError, OperationalError, close_old_connections, connection, transaction
+
+from capture.browser import BrowserUnavailable, CaptureBrowser, CaptureError
+from capture.browser_path import BrowserNotFound, find_chromium
+from capture.serve import harness_url, render_harness
+from posts import jobs, storage
+from posts.models import ImageKind, JobStatus
+
+logger = logging.getLogger(__name__)
+
+# MySQL/MariaDB errors worth a quick retry: deadlock victim, lock wait timeout.
+RETRYABLE_LOCK_ERRORS = {1213, 1205}
+ENQUEUE_MISSING_SECONDS = 60
+DB_RETRY_SECONDS = 30
+MAX_IDLE_BACKOFF_SECONDS = 30
+
+
+class WorkerCannotRun(RuntimeError):
+    """The worker's own prerequisites (database, browser) are missing; the message says how to fix it."""
+
+
+@dataclass
+class Summary:
+    succeeded: int = 0
+    failed: int = 0
+    retrying: int = 0
+    lost: int = 0
+    released: int = 0
+    flat: int = 0
+    durations: list = field(default_factory=list)
+
+    @property
+    def total(self):
+        return self.succeeded + self.failed + self.retrying + self.lost
+
+
+def default_worker_id():
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+def error_code(exc):
+    args = getattr(exc.__cause__, "args", None) or exc.args
+    return args[0] if args and isinstance(args[0], int) else None
+
+
+def with_db_retry(fn, *, what, give_up_after=DB_RETRY_SECONDS):
+    """Run a database call, retrying lock conflicts at once and lost connections with backoff."""
+    deadline = time.monotonic() + give_up_after
+    delay = 0.2
+    while True:
+        try:
+            return fn()
+        except (OperationalError, InterfaceError) as exc:
+            if time.monotonic() >= deadline:
+                raise
+            if error_code(exc) in RETRYABLE_LOCK_ERRORS or "locked" in str(exc):
+                logger.info("database lock conflict in %s (%s); retrying", what, exc)
+                time.sleep(random.uniform(0.01, 0.1))
+                continue
+            logger.warning("database error in %s (%s); reconnecting in %.1f s", what, exc, delay)
+            connection.close()
+            time.sleep(delay)
+            delay = min(delay * 2, 5)
+
+
+def close_connection():
+    connection.close()
+
+
+class Worker:
+    """Claim due image jobs and capture them, once or (watch) until told to stop."""
+
+    def __init__(self, *, watch=False, interval=10.0, batch_size=5, concurrency=1, worker_id=None):
+        self.watch = watch
+        self.interval = interval
+        self.batch_size = batch_size
+        self.concurrency = concurrency
+        self.worker_id = worker_id or default_worker_id()
+        self.timeout = settings.CAPTURE_TIMEOUT_SECONDS
+        self.lease_seconds = settings.CAPTURE_LEASE_SECONDS
+        self.grace_seconds = self.timeout + 5
+        self.summary = Summary()
+        self.browser = None
+        self._claimed = []  # claimed, not started: released on shutdown
+        self._running = {}  # job id -> task
+        self._stop = None
+        self._loop_ref = None
+        self._stop_requested = False
+        self._signals = 0
+
+    # -- entry point ---------------------------------------------------------------------------
+
+    def run(self):
+        """Run until the queue is empty (once) or a signal arrives (watch); return the Summary."""
+        self._check_database()
+        try:
+            executable = find_chromium()
+        except BrowserNotFound as exc:
+            raise WorkerCannotRun(str(exc)) from None
+        asyncio.run(self._main(executable))
+        return self.summary
+
+    def _check_database(self):
+        try:
+            connection.ensure_connection()
+            jobs.PostImageJob.objects.exists()
+        except DatabaseError as exc:
+            raise WorkerCannotRun(
+                f"cannot use the database ({exc}); check DATABASE_URL and run `python manage.py migrate`"
+            ) from None
+        finally:
+            # The worker's own database thread opens its own connection.
+            connection.close()
+
+    async def _main(self, executable):
+        self._stop = asyncio.Event()
+        self._loop_ref = loop = asyncio.get_running_loop()
+        # Signals reach only the main thread; a worker run in another thread (tests) is stopped with stop().
+        handle_signals = threading.current_thread() is threading.main_thread()
+        if handle_signals:
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(signum, self._on_signal, signum)
+        self.browser = CaptureBrowser(
+            executable=executable,
+            sandbox=settings.CAPTURE_CHROMIUM_SANDBOX,
+            spares=self.concurrency,
+            default_size=settings.CAPTURE_THUMB_SIZE,
+        )
+        try:
+            await self.browser.start()
+        except BrowserUnavailable as exc:
+            raise WorkerCannotRun(f"{exc}; see `make setup` or set CAPTURE_BROWSER_PATH") from None
+        logger.info(
+            "worker %s started (%s, batch %s, concurrency %s)",
+            self.worker_id,
+            f"watch every {self.interval:g} s" if self.watch else "once",
+            self.batch_size,
+            self.concurrency,
+        )
+        if self._stop_requested:
+            self._stop.set()
+        heartbeats = asyncio.ensure_future(self._heartbeat_loop())
+        try:
+            await self._loop()
+            await self._drain()
+        finally:
+            heartbeats.cancel()
+            await self._release_unstarted()
+            await self.browser.close()
+            await self._db(close_connection, what="closing the connection", give_up_after=0)
+            if handle_signals:
+                for signum in (signal.SIGINT, signal.SIGTERM):
+                    loop.remove_signal_handler(signum)
+
+    def stop(self):
+        """Ask the worker to stop as on SIGTERM; callable from any thread, before or while it runs."""
+        self._stop_requested = True
+        if self._loop_ref is not None:
+            self._loop_ref.call_soon_threadsafe(self._on_signal, signal.SIGTERM)
+
+    def _on_signal(self, signum):
+        self._signals += 1
+        name = signal.Signals(signum).name
+        if self._signals == 1:
+            logger.info(
+                "%s: stopping; finishing %s capture(s) in flight (at most %s s)",
+                name,
+                len(self._running),
+                self.grace_seconds,
+            )
+            self._stop.set()
+        else:
+            logger.warning("%s again: exiting now; running jobs come back when their lease expires", name)
+            for task in list(self._running.values()):
+                task.cancel()
+
+    # -- the loop ------------------------------------------------------------------------------
+
+    async def _loop(self):
+        next_enqueue = 0.0
+        idle_backoff = self.interval
+        while not self._stop.is_set():
+            if len(self._running) >= self.concurrency:
+                await self._wait_for_a_slot()
+                continue
+            if not self._claimed:
+                try:
+                    if self.watch and time.monotonic() >= next_enqueue:
+                        queued = await self._db(jobs.enqueue_missing, what="queueing posts without images")
+                        if queued:
+                            logger.info("queued %s post(s) that had no image and no job", queued)
+                        next_enqueue = time.monotonic() + ENQUEUE_MISSING_SECONDS
+                    await self._db(self._reclaim, what="taking back expired leases")
+                    claimed = await self._db(self._claim, what="claiming jobs")
+                except DatabaseError as exc:
+                    # The database is down or restarting: back off and keep trying (watch), or stop (once).
+                    if not self.watch and not self._running:
+                        raise WorkerCannotRun(f"lost the database ({exc})") from None
+                    logger.error("database unavailable (%s); retrying in %.0f s", exc, idle_backoff)
+                    await self._sleep(idle_backoff)
+                    idle_backoff = min(idle_backoff * 2, MAX_IDLE_BACKOFF_SECONDS)
+                    continue
+                idle_backoff = self.interval
+                if claimed:
+                    logger.debug("claimed %s job(s)", len(claimed))
+                    self._claimed.extend(claimed)
+                elif self._running:
+                    await self._wait_for_a_slot()
+                    continue
+                elif self.watch:
+                    await self._sleep(self.interval)
+                    continue
+                else:
+                    return
+            job = self._claimed.pop(0)
+            self._running[job.id] = asyncio.ensure_future(self._process(job))
+
+    async def _wait_for_a_slot(self):
+        stop = asyncio.ensure_future(self._stop.wait())
+        try:
+            await asyncio.wait([stop, *self._running.values()], return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stop.cancel()
+
+    async def _sleep(self, seconds):
+        try:
+            await asyncio.wait_for(self._stop.wait(), seconds)
+        except TimeoutError:
+            pass
+
+    async def _drain(self):
+        """Let captures in flight finish within the grace period; cut off what is left."""
+        if not self._running:
+            return
+        done, pending = await asyncio.wait(list(self._running.values()), timeout=self.grace_seconds)
+        for task in pending:
+            task.cancel()
+        if pending:
+            await asyncio.wait(pending)
+
+    def _claim(self):
+        close_old_connections()
+        return jobs.claim_due_jobs(worker_id=self.worker_id, limit=self.batch_size)
+
+    def _reclaim(self):
+        return jobs.reclaim_stale(lease_seconds=self.lease_seconds)
+
+    async def _db(self, fn, *args, what, give_up_after=DB_RETRY_SECONDS, **kwargs):
+        def call():
+            return with_db_retry(lambda: fn(*args, **kwargs), what=what, give_up_after=give_up_after)
+
+        return await sync_to_async(call, thread_sensitive=True)()
+
+    async def _heartbeat_loop(self):
+        period = max(1.0, self.lease_seconds / 4)
+        while True:
+            await asyncio.sleep(period)
+            held = [job.id for job in self._claimed] + list(self._running)
+            if not held:
+                continue
+            try:
+                await self._db(
+                    jobs.heartbeat, worker_id=self.worker_id, job_ids=held, what="renewing leases", give_up_after=period
+                )
+            except DatabaseError as exc:
+                logger.warning("could not renew the lease of %s job(s) (%s)", len(held), exc)
+
+    async def _release_unstarted(self):
+        if not self._claimed:
+            return
+        ids = [job.id for job in self._claimed]
+        self._claimed = []
+        try:
+            released = await self._db(
+                jobs.release, worker_id=self.worker_id, job_ids=ids, what="releasing unstarted jobs"
+            )
+        except DatabaseError as exc:
+            logger.error("could not release %s job(s) (%s); they come back when their lease expires", len(ids), exc)
+            return
+        self.summary.released += released
+        logger.info("released %s claimed job(s) that had not started", released)
+
+    # -- one job -------------------------------------------------------------------------------
+
+    async def _process(self, job):
+        started = time.monotonic()
+        outcome, error = "lost", None
+        try:
+            outcome, error = await self._capture_and_record(job)
+        except asyncio.CancelledError:
+            error = "the worker stopped mid-capture"
+            outcome = await self._finish_failed(job, error, transient=True)
+        except Exception as exc:
+            logger.exception("unexpected error capturing post=%s kind=%s", job.post_id, job.kind)
+            error = f"worker error: {type(exc).__name__}: {exc}"
+            outcome = await self._finish_failed(job, error, transient=True)
+        finally:
+            self._running.pop(job.id, None)
+            ms = (time.monotonic() - started) * 1000
+            self.summary.durations.append(ms)
+            self._count(outcome)
+            log = logger.info if outcome in {"success", "flat"} else logger.warning
+            log(
+                "post=%s kind=%s outcome=%s attempt=%s ms=%d%s",
+                job.post_id,
+                job.kind,
+                outcome,
+                job.attempts,
+                ms,
+                f" error={error}" if error else "",
+            )
+
+    def _count(self, outcome):
+        if outcome in {"success", "flat"}:
+            self.summary.succeeded += 1
+            self.summary.flat += outcome == "flat"
+        elif outcome == "failed":
+            self.summary.failed += 1
+        elif outcome == "retry":
+            self.summary.retrying += 1
+        else:
+            self.summary.lost += 1
+
+    async def _capture_and_record(self, job):
+        post = job.post
+        size = settings.CAPTURE_OG_SIZE if job.kind == ImageKind.OG else settings.CAPTURE_THUMB_SIZE
+        url = harness_url(post.pk)
+        try:
+            document = await self._db(render_harness, url, what="rendering the harness")
+            if document.status != 200:
+                raise CaptureError(f"the harness page answered HTTP {document.status}")
+            result = await self.browser.capture(
+                url=url, document=document, size=size, capture_time=post.capture_time, timeout=self.timeout
+            )
+        except CaptureError as exc:
+            return await self._finish_failed(job, str(exc), transient=exc.transient), str(exc)
+        except DatabaseError as exc:
+            return await self._finish_failed(job, f"database error: {exc}", transient=True), str(exc)
+        try:
+            image = await self._db(self._store, job, result.png, what="storing the image")
+        except DatabaseError as exc:
+            return await self._finish_failed(job, f"database error: {exc}", transient=True), str(exc)
+        if image is None:
+            return "lost", "the job was taken back from this worker (lease expired); image discarded"
+        if image.is_flat:
+            logger.warning("post=%s kind=%s captured as one flat colour (often a bug, not the art)", post.pk, job.kind)
+            return "flat", None
+        return "success", None
+
+    def _store(self, job, png):
+        with transaction.atomic():
+            # Finishing is conditional: if another worker took the job back, store nothing.
+            if not jobs.mark_success(job, worker_id=self.worker_id):
+                return None
+            return storage.save_image(post=job.post, kind=job.kind, data=png)
+
+    async def _finish_failed(self, job, error, *, transient):
+        try:
+            status = await self._db(
+                jobs.mark_failed,
+                job,
+                worker_id=self.worker_id,
+                error=error,
+                transient=transient,
+                what="recording a failure",
+            )
+        except DatabaseError as exc:
+            logger.error("could not record the failure of job %s (%s); its lease will expire", job.id, exc)
+            return "lost"
+        if status is None:
+            return "lost"
+        return "retry" if status == JobStatus.PENDING else "failed"
