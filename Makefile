@@ -4,9 +4,9 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup system python frontend run serve test lint check bench clean
+.PHONY: setup system python frontend messages run serve test lint check bench clean
 
-setup: system python frontend
+setup: system python frontend messages
 
 # System packages: mysqlclient needs libmariadb-dev and pkg-config; captures and browser tests need a
 # Chromium (a Playwright-managed one if present, else Debian's), and the OG card a font with Hangul.
@@ -16,6 +16,7 @@ system:
 	command -v pkg-config >/dev/null || missing="$$missing pkg-config"; \
 	ls $$HOME/.cache/ms-playwright/chromium-*/chrome-linux*/chrome >/dev/null 2>&1 || test -x /usr/bin/chromium || missing="$$missing chromium"; \
 	fc-list :lang=ko 2>/dev/null | grep -q . || missing="$$missing fonts-noto-cjk"; \
+	command -v msgfmt >/dev/null || missing="$$missing gettext"; \
 	command -v npm >/dev/null || missing="$$missing npm"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
@@ -28,6 +29,10 @@ system:
 	fi
 
 python: $(VENV)/.installed
+
+# The Korean UI: compiled from posts/locale/*/django.po into .mo files, which are never committed.
+messages: python
+	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules --ignore=var -v 0
 
 $(VENV)/.installed: requirements.txt
 	@test -x $(PY) || python3 -m venv $(VENV)

@@ -182,7 +182,8 @@ LOGOUT_REDIRECT_URL = "/"
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("ko", "한국어")]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# One catalog for the templates (outside any app) and the code: makemessages writes both here.
+LOCALE_PATHS = [BASE_DIR / "posts" / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
