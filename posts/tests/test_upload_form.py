@@ -1,0 +1,178 @@
+import json
+from html.parser import HTMLParser
+
+import pytest
+from django.test import Client
+
+from posts.models import MAX_CODE_BYTES, Post, PostImageJob
+from posts.tests.conftest import CIRCLE_SVG
+
+VALID = {
+    "title": "Red circle",
+    "description": "A circle.",
+    "render_model": "svg",
+    "code": CIRCLE_SVG,
+    "capture_time": "1.5",
+}
+
+# Each draft is sent as-is to both the API (JSON) and the form; both must refuse it the same way.
+INVALID_DRAFTS = {
+    "blank title": {"title": ""},
+    "long title": {"title": "x" * 201},
+    "unknown render model": {"render_model": "flash"},
+    "blank code": {"code": "   \n "},
+    "code over 256 KiB": {"render_model": "canvas", "code": "x" * (MAX_CODE_BYTES + 1)},
+    "svg that is not xml": {"code": "<svg><g></svg>"},
+    "svg with another root": {"code": "<html xmlns='http://www.w3.org/1999/xhtml'/>"},
+    "svg with entities": {"code": '<!DOCTYPE svg [<!ENTITY a "b">]><svg xmlns="http://www.w3.org/2000/svg">&a;</svg>'},
+    "capture time too long": {"capture_time": "31"},
+    "capture time negative": {"capture_time": "-1"},
+    "capture time not a number": {"capture_time": "soon"},
+    "long description": {"description": "d" * 2001},
+    "several at once": {"title": "", "code": "", "capture_time": "99"},
+}
+
+
+class ErrorLists(HTMLParser):
+    """The messages of each <ul class="errorlist" id="id_<field>_error">, by field."""
+
+    def __init__(self, html):
+        super().__init__()
+        self.errors, self._field = {}, None
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "ul" and "errorlist" in attrs.get("class", "") and attrs.get("id", "").endswith("_error"):
+            self._field = attrs["id"].removeprefix("id_").removesuffix("_error")
+        elif tag == "li" and self._field:
+            self.errors.setdefault(self._field, []).append("")
+
+    def handle_endtag(self, tag):
+        if tag == "ul":
+            self._field = None
+
+    def handle_data(self, data):
+        if self._field and self.errors.get(self._field):
+            self.errors[self._field][-1] += data
+
+
+@pytest.fixture
+def author_client(client, user):
+    client.force_login(user)
+    return client
+
+
+def api_errors(author_api, draft, **headers):
+    response = author_api.post("/api/posts", json.dumps(draft), content_type="application/json", **headers)
+    assert response.status_code == 400
+    return response.json()
+
+
+def test_anonymous_visitors_are_sent_to_log_in(client, db):
+    response = client.get("/posts/new")
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/login/?next=/posts/new"
+    assert client.post("/posts/new", VALID).status_code == 302
+    assert not Post.objects.exists()
+
+
+def test_form_shows_labelled_fields(author_client):
+    html = author_client.get("/posts/new").content.decode()
+    for field in ["title", "description", "render_model", "code", "capture_time"]:
+        assert f'<label for="id_{field}">' in html
+        assert f'id="id_{field}"' in html
+    assert 'sandbox="allow-scripts"' in html and "allow-same-origin" not in html
+
+
+@pytest.mark.parametrize("case", INVALID_DRAFTS)
+def test_form_gives_the_same_messages_as_the_api_next_to_each_field(author_client, author_api, case):
+    draft = {**VALID, **INVALID_DRAFTS[case]}
+    expected = api_errors(author_api, draft)
+    response = author_client.post("/posts/new", draft)
+    assert response.status_code == 200
+    assert dict(response.context["form"].errors) == expected
+    assert ErrorLists(response.content.decode()).errors == expected
+    assert not Post.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "draft, korean",
+    [({"title": "", "capture_time": "31"}, "이 필드는"), ({"code": "<svg><g></svg>"}, "SVG가 올바른 XML이 아닙니다")],
+)
+def test_form_messages_match_the_api_in_korean_too(author_client, author_api, draft, korean):
+    expected = api_errors(author_api, {**VALID, **draft}, HTTP_ACCEPT_LANGUAGE="ko")
+    response = author_client.post("/posts/new", {**VALID, **draft}, HTTP_ACCEPT_LANGUAGE="ko")
+    assert ErrorLists(response.content.decode()).errors == expected
+    assert korean in "".join(sum(expected.values(), []))
+
+
+def test_valid_post_is_created_with_its_two_jobs_and_opens_its_page(author_client, user):
+    response = author_client.post("/posts/new", {**VALID, "code": CIRCLE_SVG.replace("><", ">\r\n<")})
+    post = Post.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == post.get_absolute_url()
+    assert (post.author, post.title, post.render_model, post.capture_time) == (user, "Red circle", "svg", 1.5)
+    assert "\r" not in post.code and post.code == CIRCLE_SVG.replace("><", ">\n<")
+    assert sorted(PostImageJob.objects.filter(post=post).values_list("kind", "status")) == [
+        ("og", "pending"),
+        ("thumb", "pending"),
+    ]
+    assert "Published." in author_client.get(response["Location"]).content.decode()
+
+
+def test_blank_capture_time_means_the_default(author_client):
+    author_client.post("/posts/new", {**VALID, "capture_time": ""})
+    assert Post.objects.get().capture_time == 0.8
+
+
+def test_preview_runs_the_draft_in_the_harness(author_client):
+    response = author_client.post("/posts/preview", {"render_model": "canvas", "code": "</script><b>hi</b>"})
+    assert response.status_code == 200
+    assert "sandbox allow-scripts" in response["Content-Security-Policy"]
+    assert "X-Frame-Options" not in response
+    html = response.content.decode()
+    assert "<b>hi</b>" not in html  # data, not markup
+    assert '"render_model": "canvas"' in html
+
+
+def test_preview_of_the_same_user_keeps_its_random_seed(author_client):
+    first = author_client.post("/posts/preview", {"render_model": "canvas", "code": "a"}).content.decode()
+    second = author_client.post("/posts/preview", {"render_model": "canvas", "code": "b"}).content.decode()
+    seed = first[first.index('"seed"') :].split(",")[0]
+    assert seed in second
+
+
+def test_preview_refuses_what_cannot_run(author_client):
+    assert author_client.post("/posts/preview", {"render_model": "flash", "code": "x"}).status_code == 400
+    big = {"render_model": "canvas", "code": "x" * (MAX_CODE_BYTES + 1)}
+    assert author_client.post("/posts/preview", big).status_code == 400
+
+
+def test_preview_needs_a_signed_in_post(author_client):
+    assert Client().post("/posts/preview", {"render_model": "canvas", "code": "x"}).status_code == 302
+    assert author_client.get("/posts/preview").status_code == 405
+
+
+def test_header_offers_log_in_or_a_post_form_to_log_out(author_client):
+    anonymous = Client().get("/").content.decode()
+    assert 'href="/accounts/login/?next=/"' in anonymous and "/posts/new" not in anonymous
+    signed_in = author_client.get("/").content.decode()
+    assert '<form class="inline-form" method="post" action="/accounts/logout/">' in signed_in
+    assert 'href="/posts/new"' in signed_in
+
+
+def test_log_in_and_out_through_django_auth_views(client, user):
+    assert client.get("/accounts/login/").status_code == 200
+    response = client.post(
+        "/accounts/login/", {"username": "ada", "password": "correct horse battery staple", "next": "/posts/new"}
+    )
+    assert response["Location"] == "/posts/new"
+    assert client.get("/posts/new").status_code == 200
+    assert client.post("/accounts/logout/").status_code == 302
+    assert client.get("/posts/new").status_code == 302
+
+
+def test_login_page_speaks_korean(client, db):
+    html = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="ko").content.decode()
+    assert "로그인" in html
