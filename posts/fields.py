@@ -1,6 +1,7 @@
 import uuid
 
 from django.db import models
+from django.db.models import lookups
 
 
 class HyphenatedUUIDField(models.UUIDField):
@@ -27,3 +28,17 @@ class HyphenatedUUIDField(models.UUIDField):
         if value is None or isinstance(value, uuid.UUID):
             return value
         return uuid.UUID(value)
+
+
+# UUIDField's text lookups strip the hyphens from the searched value, to match its 32-digit
+# storage; ours keeps them, so use the plain ones (the admin's search by id relies on iexact).
+for lookup in (
+    lookups.IExact,
+    lookups.Contains,
+    lookups.IContains,
+    lookups.StartsWith,
+    lookups.IStartsWith,
+    lookups.EndsWith,
+    lookups.IEndsWith,
+):
+    HyphenatedUUIDField.register_lookup(lookup)
