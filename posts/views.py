@@ -20,9 +20,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_POST, require_safe
 from django.views.generic import DetailView, FormView
+from rest_framework.exceptions import Throttled
 
 from posts import og_card, services
-from posts.api import detail_queryset
+from posts.api import UploadThrottle, detail_queryset
 from posts.forms import PostForm
 from posts.harness import harness_response
 from posts.images import etag_matches, stored_image_response
@@ -176,6 +177,13 @@ class PostCreateView(LoginRequiredMixin, FormView):
     form_class = PostForm
 
     def form_valid(self, form):
+        throttle = UploadThrottle()
+        if not throttle.allow_request(self.request, self):
+            # The API's per-user limit and message: the form is just another way to publish.
+            form.add_error(None, Throttled(throttle.wait()).detail)
+            response = self.form_invalid(form)
+            response.status_code = 429
+            return response
         post = services.post_create(author=self.request.user, **form.validated_data)
         messages.success(self.request, _("Published. The images are being captured; the live render shows meanwhile."))
         return redirect(post)

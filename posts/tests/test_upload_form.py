@@ -176,3 +176,15 @@ def test_log_in_and_out_through_django_auth_views(client, user):
 def test_login_page_speaks_korean(client, db):
     html = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="ko").content.decode()
     assert "로그인" in html
+
+
+def test_form_keeps_the_apis_upload_limit(author_client, author_api, settings):
+    settings.UPLOAD_THROTTLE_RATE = "1/minute"
+    assert author_client.post("/posts/new", VALID).status_code == 302
+    response = author_client.post("/posts/new", {**VALID, "title": "Second"})
+    assert response.status_code == 429
+    (message,) = response.context["form"].non_field_errors()
+    assert message.startswith("Request was throttled.")
+    assert message in response.content.decode()
+    assert author_api.post("/api/posts", VALID, format="json").json()["detail"].startswith("Request was throttled.")
+    assert Post.objects.count() == 1
