@@ -19,10 +19,8 @@ TEST_TIMEOUT_SECONDS = 8
 
 @pytest.fixture(autouse=True)
 def _skip_mysql_only(request):
-    if request.node.get_closest_marker("mysql"):
-        request.getfixturevalue("transactional_db")
-        if connection.vendor != "mysql":
-            pytest.skip("needs MySQL/MariaDB row locks and separate processes (run with DATABASE_URL=mysql://...)")
+    if request.node.get_closest_marker("mysql") and connection.vendor != "mysql":
+        pytest.skip("needs MySQL/MariaDB row locks and separate processes (run with DATABASE_URL=mysql://...)")
 
 
 @pytest.fixture

@@ -1,0 +1,123 @@
+"""Real worker processes sharing one MariaDB: no job runs twice, signals stop cleanly, dead workers' jobs come back."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from capture.tests.conftest import make_post
+from posts.models import JobStatus, PostImage, PostImageJob
+
+# Committed rows (transaction=True): the workers are other processes.
+pytestmark = [pytest.mark.mysql, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+SVG = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 4 3"><rect width="2" height="3" fill="#%s"/></svg>'
+CANVAS = 'ctx.fillStyle = "#%s"; ctx.fillRect(0, 0, width / 2, height);'
+SHADER = "void mainImage(out vec4 c, in vec2 p) { c = vec4(p.x / iResolution.x, 0.%s, 0.5, 1.0); }"
+
+
+def database_url():
+    """The test database (test_<name>), which the worker processes must use too."""
+    db = connection.settings_dict
+    password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
+    return f"mysql://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 3306}/{db['NAME']}"
+
+
+def start_worker(*args, lease_seconds=300):
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url(),
+        "CAPTURE_LEASE_SECONDS": str(lease_seconds),
+        "CAPTURE_TIMEOUT_SECONDS": "15",
+    }
+    return subprocess.Popen(
+        [sys.executable, "manage.py", "capture_queue", "--skip-checks", *args],
+        cwd=BASE_DIR,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def wait_for(condition, timeout=120):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting")
+        time.sleep(0.2)
+
+
+def make_posts(count):
+    codes = [("svg", SVG), ("canvas", CANVAS), ("shader", SHADER)]
+    return [make_post(codes[n % 3][0], codes[n % 3][1] % f"{n:02d}{n:02d}{n:02d}"[:6]) for n in range(count)]
+
+
+def test_three_workers_share_24_posts_and_no_job_runs_twice():
+    make_posts(24)
+
+    workers = [start_worker("--batch-size", "2") for _ in range(3)]
+    outputs = [worker.communicate(timeout=600)[0] for worker in workers]
+
+    assert [worker.returncode for worker in workers] == [0, 0, 0], outputs
+    jobs = list(PostImageJob.objects.all())
+    assert len(jobs) == 48
+    assert {(job.status, job.attempts) for job in jobs} == {(JobStatus.SUCCESS, 1)}
+    assert PostImage.objects.count() == 48
+    assert sum(output.count("outcome=success") for output in outputs) == 48
+    assert sum(1 for output in outputs if "outcome=success" in output) >= 2  # the work was shared
+
+
+def test_sigterm_to_a_watching_worker_finishes_in_flight_work_and_exits_zero():
+    make_posts(10)
+    worker = start_worker("--watch", "--interval", "1", "--batch-size", "5")
+    wait_for(lambda: PostImageJob.objects.filter(status=JobStatus.SUCCESS).exists())
+
+    worker.send_signal(signal.SIGTERM)
+    output = worker.communicate(timeout=60)[0]
+
+    assert worker.returncode == 0, output
+    assert not PostImageJob.objects.running().exists()
+    # Claimed but not started: back to pending with the attempt given back.
+    for job in PostImageJob.objects.pending():
+        assert (job.attempts, job.locked_by, job.last_error) == (0, "", None)
+    assert PostImageJob.objects.filter(status=JobStatus.SUCCESS).count() == PostImage.objects.count()
+
+
+def test_an_idle_watching_worker_exits_at_once_on_sigint():
+    worker = start_worker("--watch", "--interval", "60")
+    started = ""
+    while "started" not in started and worker.poll() is None:
+        started = worker.stdout.readline()
+
+    worker.send_signal(signal.SIGINT)
+    output = worker.communicate(timeout=15)[0]  # well before the next poll would be due
+
+    assert worker.returncode == 0, started + output
+
+
+def test_jobs_of_a_killed_worker_are_finished_by_another_after_the_lease():
+    make_posts(6)
+    doomed = start_worker("--batch-size", "5", lease_seconds=5)
+    wait_for(lambda: PostImageJob.objects.running().exists())
+    doomed.send_signal(signal.SIGKILL)
+    doomed.communicate(timeout=30)
+    orphaned = set(PostImageJob.objects.running().values_list("id", flat=True))
+    assert orphaned
+
+    rescuer = start_worker("--watch", "--interval", "1", lease_seconds=5)
+    wait_for(lambda: not PostImageJob.objects.exclude(status=JobStatus.SUCCESS).exists())
+    rescuer.send_signal(signal.SIGTERM)
+    output = rescuer.communicate(timeout=60)[0]
+
+    assert rescuer.returncode == 0, output
+    assert "took back" in output
+    rescued = PostImageJob.objects.filter(id__in=orphaned)
+    assert {(job.status, job.attempts) for job in rescued} == {(JobStatus.SUCCESS, 2)}
+    assert PostImage.objects.count() == 12
