@@ -120,10 +120,11 @@ class PostDetailView(DetailView):
     def get_context_data(self, **kwargs):
         post = self.object
         images = {image.kind: image for image in post.images.all()}
+        og = images.get(ImageKind.OG)
         og_image = settings.SITE_URL + reverse("posts:og-image", args=[post.pk])
-        if ImageKind.OG in images:
+        if og:
             # A new capture gets a new og:image URL, so link-preview caches fetch it again.
-            og_image += f"?v={images[ImageKind.OG].version}"
+            og_image += f"?v={og.version}"
         description = post.description or _("A %(render_model)s post on imagesite.") % {
             "render_model": post.get_render_model_display()
         }
@@ -134,7 +135,7 @@ class PostDetailView(DetailView):
             capture_rows=[(kind, images.get(kind), jobs.get(kind)) for kind in ImageKind],
             page_url=settings.SITE_URL + post.get_absolute_url(),
             og_image_url=og_image,
-            og_image_size=og_card.CARD_SIZE,
+            og_image_size=(og.width, og.height) if og else og_card.CARD_SIZE,
             meta_description=Truncator(" ".join(description.split())).chars(200),
             **kwargs,
         )

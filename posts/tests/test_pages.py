@@ -220,6 +220,12 @@ def test_post_page_meta_with_a_stored_og_image_names_its_version(client, post, s
     assert (meta["og:image:width"], meta["og:image:height"]) == ("1200", "630")
 
 
+def test_post_page_meta_gives_the_stored_og_images_own_size(client, post):
+    PostImage.objects.create(post=post, kind="og", **image_fields(png_bytes((600, 315))))
+    meta = page(client, post.get_absolute_url()).meta()
+    assert (meta["og:image:width"], meta["og:image:height"]) == ("600", "315")
+
+
 def test_post_page_escapes_hostile_titles_and_descriptions_in_title_and_meta(client, user):
     post = Post.objects.create(
         author=user,
