@@ -18,6 +18,7 @@ system:
 	fc-list :lang=ko 2>/dev/null | grep -q . || missing="$$missing fonts-noto-cjk"; \
 	command -v msgfmt >/dev/null || missing="$$missing gettext"; \
 	command -v npm >/dev/null || missing="$$missing npm"; \
+	for tool in $(EXTRA_TOOLS); do command -v $$tool >/dev/null || missing="$$missing $$tool"; done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "setup: installing system packages:$$missing"; \
@@ -48,6 +49,11 @@ node_modules/.package-lock.json: package.json package-lock.json
 run: setup
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
+	@# The capture worker runs beside the web server. Ctrl-C reaches both: the worker finishes its
+	@# capture in flight and exits; if the server stops on its own, the worker is stopped too.
+	@$(PY) manage.py capture_queue --watch --interval 1 & worker=$$!; \
+	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker' EXIT; \
+	trap 'trap - EXIT; wait $$worker; exit 130' INT; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 test: setup
@@ -60,6 +66,8 @@ check: python
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
 
+# Only the benchmark needs wrk (bench/http_bench.py's load generator), so only it asks setup for it.
+bench: EXTRA_TOOLS := wrk
 bench: setup
 	$(PY) bench/run.py
 
