@@ -93,6 +93,7 @@ CANVAS_CLOCKS = """const start = Date.now();
 window.seen = { timeouts: [], ticks: 0 };
 setTimeout(() => seen.timeouts.push(performance.now()), 2500);
 setInterval(() => seen.ticks++, 1000);
+requestIdleCallback(() => { seen.idle = performance.now(); });
 function frame(t) {
   seen.raf = t;
   seen.perf = performance.now();
@@ -496,7 +497,7 @@ def test_advance_moves_every_clock_to_the_capture_time(live_server, page):
     state = page.evaluate(f"__render.advance({capture_ms})")
     assert state == {"status": "ready", "error": None, "preview": None, "time": 2500}
     seen = page.evaluate("window.seen")
-    assert seen == {"timeouts": [2500], "ticks": 2, "raf": 2500, "perf": 2500, "date": 2500, "newDate": 2500}
+    assert seen == {"timeouts": [2500], "ticks": 2, "idle": 1, "raf": 2500, "perf": 2500, "date": 2500, "newDate": 2500}
     assert near(screenshot(page).getpixel((400, 300)), (0, 0, 255), tolerance=0)
 
 

@@ -14,6 +14,7 @@
   const EPOCH_MS = Date.UTC(2025, 0, 1, 12, 0, 0);
 
   // The browser's own functions, kept before the virtual clock or posted code replaces them.
+  const Promise = window.Promise;
   const realFrame = window.requestAnimationFrame.bind(window);
   const realSetTimeout = window.setTimeout.bind(window);
   const realNow = performance.now.bind(performance);
@@ -233,6 +234,10 @@
     window.setTimeout = (callback, delay, ...args) => addTimer(callback, delay, args, false);
     window.setInterval = (callback, delay, ...args) => addTimer(callback, delay, args, true);
     window.clearTimeout = window.clearInterval = (id) => void timers.delete(id);
+    // Real idle time would make captures differ: idle callbacks become virtual timers too.
+    const deadline = { didTimeout: false, timeRemaining: () => 10 };
+    window.requestIdleCallback = (callback) => addTimer(callback, 1, [deadline], false);
+    window.cancelIdleCallback = window.clearTimeout;
     performance.now = () => virtualNow;
     window.Date = VirtualDate;
   }

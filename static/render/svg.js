@@ -19,9 +19,11 @@
     return tag + source.slice(root[0].length);
   }
 
+  const PIXELS_PER = { "": 1, px: 1, pt: 4 / 3, pc: 16, mm: 96 / 25.4, cm: 96 / 2.54, in: 96 };
+
   function lengthInPixels(value) {
-    const match = /^\s*([\d.]+)\s*(px)?\s*$/.exec(value || "");
-    return match ? Number(match[1]) : 0;
+    const match = /^\s*([\d.]+)\s*(px|pt|pc|mm|cm|in)?\s*$/.exec(value || "");
+    return match ? Number(match[1]) * PIXELS_PER[match[2] || ""] : 0;
   }
 
   function parseClock(text) {
