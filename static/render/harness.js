@@ -372,7 +372,7 @@
     const getContext = canvas.getContext;
     canvas.getContext = function (...args) {
       used = true;
-      canvas.style.removeProperty("display");
+      canvas.hidden = false;
       return getContext.apply(this, args);
     };
     Object.defineProperty(window, "ctx", {
@@ -386,7 +386,7 @@
     // A three.js scene that appended its own renderer.domElement: our empty canvas would push it
     // out of the viewport.
     const others = [...document.body.children].filter((el) => el !== canvas && !["SCRIPT", "STYLE"].includes(el.tagName));
-    if (!used && others.length) canvas.style.display = "none";
+    if (!used && others.length) canvas.hidden = true;
     ready();
   }
 
