@@ -49,6 +49,11 @@ node_modules/.package-lock.json: package.json package-lock.json
 run: setup
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
+	@# The capture worker runs beside the web server. Ctrl-C reaches both: the worker finishes its
+	@# capture in flight and exits; if the server stops on its own, the worker is stopped too.
+	@$(PY) manage.py capture_queue --watch --interval 1 & worker=$$!; \
+	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker' EXIT; \
+	trap 'trap - EXIT; wait $$worker; exit 130' INT; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 test: setup
