@@ -39,8 +39,9 @@
   function fragmentShader(source) {
     const lines = source.split("\n");
     const code = source.replace(/\/\*[\s\S]*?\*\//g, "").replace(/\/\/.*/g, "");
-    const shadertoy = /\bvoid\s+mainImage\s*\(/.test(code);
+    // A source with its own main() is complete, even if main() calls a mainImage() of its own.
     const bookOfShaders = /\bvoid\s+main\s*\(\s*(void)?\s*\)/.test(code);
+    const shadertoy = !bookOfShaders && /\bvoid\s+mainImage\s*\(/.test(code);
     let es300 = false;
     const extensions = [];
     lines.forEach((line, index) => {
@@ -81,7 +82,8 @@
   function mapLog(log, shader) {
     return log.replace(/(ERROR|WARNING): 0:(\d+):/g, (all, level, number) => {
       const line = Number(number) - shader.headerLines;
-      return line >= 1 && line <= shader.postLines ? `${level}: line ${line}:` : `${level}: (harness code):`;
+      if (line > shader.postLines) return `${level}: after your last line (a missing "}"?):`;
+      return line >= 1 ? `${level}: line ${line}:` : `${level}: in the harness's header:`;
     });
   }
 
