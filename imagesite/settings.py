@@ -98,12 +98,12 @@ def finish_database(config):
 
 
 def site_url_from_env():
-    url = env("SITE_URL") or env("NEXT_PUBLIC_SITE_URL") or "http://127.0.0.1:8000"
+    name = "SITE_URL" if env("SITE_URL") else "NEXT_PUBLIC_SITE_URL"
+    url = env(name, "http://127.0.0.1:8000")
     parts = urlsplit(url)
-    if parts.scheme not in {"http", "https"} or not parts.hostname:
-        raise ImproperlyConfigured(
-            f"SITE_URL must be an absolute http(s) URL such as https://example.com, not {url!r}."
-        )
+    # An origin only: links are SITE_URL + a path from reverse(), which already has any prefix.
+    if parts.scheme not in {"http", "https"} or not parts.hostname or parts.path not in {"", "/"} or parts.query:
+        raise ImproperlyConfigured(f"{name} must be an http(s) origin such as https://example.com, not {url!r}.")
     return url.rstrip("/")
 
 

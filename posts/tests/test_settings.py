@@ -86,6 +86,8 @@ def settings_of(*names, **env):
         ({"UPLOAD_THROTTLE_RATE": "0/minute"}, "UPLOAD_THROTTLE_RATE"),
         ({"SITE_URL": "example.com"}, "SITE_URL"),
         ({"SITE_URL": "ftp://example.com"}, "SITE_URL"),
+        ({"SITE_URL": "https://example.com/gallery"}, "SITE_URL"),
+        ({"NEXT_PUBLIC_SITE_URL": "localhost:3000"}, "NEXT_PUBLIC_SITE_URL"),
         ({"CAPTURE_THUMB_SIZE": "640"}, "CAPTURE_THUMB_SIZE"),
         ({"CAPTURE_OG_SIZE": "0x630"}, "CAPTURE_OG_SIZE"),
         ({"CAPTURE_OG_SIZE": "9000x630"}, "CAPTURE_OG_SIZE"),
