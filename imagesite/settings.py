@@ -282,13 +282,16 @@ if RENDER_ORIGIN and not re.fullmatch(r"https?://[^/\s]+", RENDER_ORIGIN):
         f"RENDER_ORIGIN must be an origin such as https://render.example.com, not {RENDER_ORIGIN!r}."
     )
 
+LOG_LEVEL = (env("LOG_LEVEL") or "INFO").upper()
+if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+    raise ImproperlyConfigured(f"LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL, not {LOG_LEVEL!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "loggers": {
-        "posts": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-        "capture": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
+        "posts": {"handlers": ["console"], "level": LOG_LEVEL},
+        "capture": {"handlers": ["console"], "level": LOG_LEVEL},
     },
 }

@@ -27,6 +27,7 @@ CONFIG_VARS = {
     "SECURE_HSTS_SECONDS",
     "SECURE_HSTS_PRELOAD",
     "DJANGO_BEHIND_PROXY",
+    "LOG_LEVEL",
     "DB_HOST",
     "DB_PORT",
     "DB_USERNAME",
@@ -94,6 +95,10 @@ def settings_of(*names, **env):
         ({"CAPTURE_MAX_ATTEMPTS": "0"}, "CAPTURE_MAX_ATTEMPTS"),
         ({"CAPTURE_TIMEOUT_SECONDS": "soon"}, "CAPTURE_TIMEOUT_SECONDS"),
         ({"RENDER_ORIGIN": "render.example.com"}, "RENDER_ORIGIN"),
+        ({"LOG_LEVEL": "loud"}, "LOG_LEVEL"),
+        ({"DATA_UPLOAD_MAX_MEMORY_SIZE": "1MB"}, "DATA_UPLOAD_MAX_MEMORY_SIZE"),
+        ({"SECURE_HSTS_SECONDS": "-1"}, "SECURE_HSTS_SECONDS"),
+        ({"DJANGO_BEHIND_PROXY": "sometimes"}, "DJANGO_BEHIND_PROXY"),
     ],
 )
 def test_a_bad_setting_stops_start_up_with_one_sentence(env, names):
