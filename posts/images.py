@@ -50,7 +50,29 @@ def stored_image_response(request, *, post_id, kind, cache_control):
         headers["Content-Length"] = str(len(data))
     for name, value in headers.items():
         response[name] = value
+    response.same_in_every_language = True
     return response
+
+
+def language_independent_images(get_response):
+    """Middleware, listed before LocaleMiddleware: drop the Vary: Accept-Language it adds to every response.
+
+    An image is the same in every language; with that Vary a shared cache would keep one copy per
+    Accept-Language header its clients send.
+    """
+
+    def middleware(request):
+        response = get_response(request)
+        if getattr(response, "same_in_every_language", False):
+            vary = [v.strip() for v in response.get("Vary", "").split(",")]
+            vary = [v for v in vary if v and v.lower() != "accept-language"]
+            response.headers.pop("Vary", None)
+            response.headers.pop("Content-Language", None)
+            if vary:
+                response["Vary"] = ", ".join(vary)
+        return response
+
+    return middleware
 
 
 def post_image(request, post_id):

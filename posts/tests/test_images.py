@@ -24,6 +24,16 @@ def test_get_returns_the_stored_bytes_with_their_headers(client, post, thumb):
     assert response["X-Content-Type-Options"] == "nosniff"
 
 
+@pytest.mark.parametrize("if_none_match", [None, "*"])
+def test_images_do_not_vary_by_language(client, post, thumb, if_none_match):
+    headers = {"HTTP_IF_NONE_MATCH": if_none_match} if if_none_match else {}
+    response = client.get(image_url(post), HTTP_ACCEPT_LANGUAGE="ko", **headers)
+    assert "accept-language" not in response.get("Vary", "").lower()
+    assert "Content-Language" not in response
+    # Other responses still vary by language.
+    assert "Accept-Language" in client.get("/api/posts/nope", HTTP_ACCEPT_LANGUAGE="ko")["Vary"]
+
+
 def test_head_returns_the_headers_without_the_body(client, post, thumb):
     response = client.head(image_url(post))
     assert response.status_code == 200
