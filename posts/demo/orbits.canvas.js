@@ -10,9 +10,9 @@ const unit = Math.min(width, height);
 const stars = Array.from({ length: 120 }, () => [Math.random() * width, Math.random() * height]);
 let previewed = false;
 const planets = [
-  { orbit: 0.22, size: 0.025, speed: 1.6 },
-  { orbit: 0.32, size: 0.035, speed: 1.0 },
-  { orbit: 0.44, size: 0.02, speed: 0.6 },
+  { orbit: 0.22, size: 0.025, speed: 1.6, phase: 0 },
+  { orbit: 0.32, size: 0.035, speed: 1.0, phase: 2.1 },
+  { orbit: 0.44, size: 0.02, speed: 0.6, phase: 4.2 },
 ];
 
 function draw(time) {
@@ -36,7 +36,7 @@ function draw(time) {
 
   ctx.fillStyle = "#ffffff";
   for (const planet of planets) {
-    const angle = t * planet.speed;
+    const angle = planet.phase + t * planet.speed;
     ctx.beginPath();
     ctx.arc(cx + Math.cos(angle) * planet.orbit * unit, cy + Math.sin(angle) * planet.orbit * unit,
       planet.size * unit, 0, Math.PI * 2);
