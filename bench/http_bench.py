@@ -11,6 +11,7 @@ import random
 import re
 import secrets
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -166,6 +167,8 @@ def main(argv=None):
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2, one per core)")
     parser.add_argument("--threads", type=int, default=4, help="threads per worker; 1 means sync workers (default 4)")
     args = parser.parse_args(argv)
+    # A plain kill must still stop gunicorn and delete the scratch data, as Ctrl-C does.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     if shutil.which("wrk") is None:
         raise SystemExit("bench: needs wrk (on Debian/Ubuntu: sudo apt-get install wrk)")
 
@@ -208,7 +211,10 @@ def main(argv=None):
     finally:
         if server is not None:
             server.terminate()
-            server.wait(timeout=30)
+            try:
+                server.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                server.kill()
         if given_database:
             delete_posts(authors, posts)
         shutil.rmtree(tmp, ignore_errors=True)
