@@ -143,6 +143,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "posts.images.serve_images_early",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "posts.images.language_independent_images",
     "django.middleware.locale.LocaleMiddleware",

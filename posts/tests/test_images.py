@@ -43,6 +43,14 @@ def test_head_returns_the_headers_without_the_body(client, post, thumb):
     assert response["ETag"] == f'"{thumb.sha256}"'
 
 
+def test_a_plain_get_reads_the_image_data_in_one_query(client, post, thumb):
+    # Also proves selects_image_data sees a data read, so the tests that assert none are not vacuous.
+    with CaptureQueriesContext(connection) as captured:
+        client.get(image_url(post))
+    assert selects_image_data(captured.captured_queries)
+    assert len(captured.captured_queries) == 1
+
+
 def test_head_does_not_read_the_image_data(client, post, thumb):
     with CaptureQueriesContext(connection) as captured:
         client.head(image_url(post))
@@ -161,6 +169,16 @@ def test_the_image_endpoint_ignores_sessions_and_cookies(client, post, thumb, dj
     client.force_login(user)
     with django_assert_num_queries(1):
         assert client.get(image_url(post)).status_code == 200
+
+
+def test_the_image_endpoint_still_refuses_hosts_not_allowed(client, post, thumb):
+    assert client.get(image_url(post), HTTP_HOST="evil.example").status_code == 400
+
+
+def test_the_image_endpoint_keeps_the_security_headers(client, post, thumb):
+    response = client.get(image_url(post))
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "same-origin"
 
 
 def real_request(url, method="GET", headers=None):
