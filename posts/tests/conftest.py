@@ -1,4 +1,5 @@
 import io
+import re
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -64,5 +65,9 @@ def og(post):
 
 
 def selects_image_data(queries):
-    """True if any captured SQL reads post_image.data (quoted either way)."""
-    return any("post_image" in q["sql"] and ('"data"' in q["sql"] or "`data`" in q["sql"]) for q in queries)
+    """True if any captured SQL on post_image names its data column (quoted or not, qualified or not)."""
+    for query in queries:
+        tokens = re.findall(r'[\w"`.]+', query["sql"])
+        if "post_image" in query["sql"] and any(token.split(".")[-1].strip('"`') == "data" for token in tokens):
+            return True
+    return False
