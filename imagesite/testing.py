@@ -54,3 +54,13 @@ def page(chromium):
     page.on("pageerror", lambda error: page.errors.append(str(error)))
     yield page
     context.close()
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with an empty cache: rolled-back test data would otherwise meet pages cached for it."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class PostsConfig(AppConfig):
     name = "posts"
     verbose_name = _("Posts")
+
+    def ready(self):
+        from posts import listing_cache
+
+        listing_cache.connect_signals()

@@ -181,3 +181,20 @@ class PostImageJob(models.Model):
 
     def __str__(self):
         return f"{self.post_id} {self.kind} {self.status}"
+
+
+class ListingVersion(models.Model):
+    """One row whose number changes whenever anything a post listing shows changes.
+
+    Every web process keeps rendered listing pages keyed by this number (posts/listing_cache.py),
+    so a page is reused until a post, an image or an author's name changes, on any process.
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    value = models.BigIntegerField(default=0)
+
+    class Meta:
+        db_table = "post_listing_version"
+
+    def __str__(self):
+        return f"listing version {self.value}"

@@ -14,7 +14,7 @@ from rest_framework.test import APIClient
 
 from posts import jobs
 from posts.models import MAX_CODE_BYTES, Post, PostImage
-from posts.storage import image_fields
+from posts.storage import image_fields, save_image
 from posts.tests.conftest import CIRCLE_SVG, png_bytes, selects_image_data
 
 LIST_FIELDS = {"id", "title", "render_model", "created_at", "author", "url", "thumb_url"}
@@ -379,12 +379,52 @@ def test_listing_a_page_of_30_posts_with_thumbs_and_authors_is_one_query(client_
     for post in posts:
         PostImage.objects.create(post=post, kind="thumb", **image_fields(data))
         PostImage.objects.create(post=post, kind="og", **image_fields(data))
-    with django_assert_num_queries(1) as captured:
+    with django_assert_num_queries(2) as captured:  # the page, and the listing version that keys its cache
         body = client_api.get("/api/posts?page_size=30").json()
+    assert captured.captured_queries[0]["sql"].startswith("SELECT value FROM post_listing_version")
     assert len(body["results"]) == 30
     assert all(VERSIONED_THUMB.match(item["thumb_url"]) for item in body["results"])
     assert {item["author"] for item in body["results"]} == {u.username for u in users}
     assert not selects_image_data(captured.captured_queries)
+
+
+def test_an_unchanged_listing_page_is_served_from_the_cache_with_one_query(client_api, post, django_assert_num_queries):
+    first = client_api.get("/api/posts")
+    with django_assert_num_queries(1):
+        again = client_api.get("/api/posts")
+    assert again.content == first.content
+    assert again["Content-Type"] == first["Content-Type"] == "application/json"
+    assert again["Vary"].startswith("Accept") and first["Vary"].startswith("Accept")
+
+
+def listing_titles(client):
+    return [item["title"] for item in client.get("/api/posts").json()["results"]]
+
+
+def test_the_listing_shows_every_change_at_once(client_api, post, user):
+    assert listing_titles(client_api) == ["Red circle"]
+
+    newer = Post.objects.create(author=user, title="Newer", render_model="svg", code=post.code)
+    assert listing_titles(client_api) == ["Newer", "Red circle"]
+
+    save_image(post=newer, kind="thumb", data=png_bytes())
+    assert client_api.get("/api/posts").json()["results"][0]["thumb_url"] is not None
+
+    user.username = "ada-lovelace"
+    user.save()
+    assert {item["author"] for item in client_api.get("/api/posts").json()["results"]} == {"ada-lovelace"}
+
+    newer.images.all().delete()
+    assert client_api.get("/api/posts").json()["results"][0]["thumb_url"] is None
+
+    newer.delete()
+    assert listing_titles(client_api) == ["Red circle"]
+
+
+def test_each_query_string_is_its_own_cached_page(client_api, post):
+    assert len(client_api.get("/api/posts").json()["results"]) == 1
+    assert client_api.get("/api/posts?render_model=shader").json()["results"] == []
+    assert client_api.get("/api/posts?page_size=0").status_code == 400
 
 
 # --- GET /api/posts/<id> -------------------------------------------------------------------------
