@@ -32,9 +32,13 @@ def static_files_for_any_origin():
     StaticFilesHandlerMixin.serve = serve
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium():
-    """One real headless Chromium for the whole test session."""
+    """One real headless Chromium per test module.
+
+    Not per session: sync Playwright keeps an event loop running in the test thread while it is
+    open, and the capture worker's tests need that thread free for their own asyncio.run().
+    """
     from playwright.sync_api import sync_playwright
 
     from capture.browser_path import find_chromium
