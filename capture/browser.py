@@ -3,7 +3,7 @@
 import asyncio
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import async_playwright
@@ -75,6 +75,7 @@ class Capture:
     png: bytes
     preview: bool
     time_ms: float
+    phases: dict = field(default_factory=dict)  # milliseconds: load, run, screenshot
 
 
 class Session:
@@ -250,6 +251,8 @@ class CaptureBrowser:
 
     async def _run(self, session, *, url, document, size, capture_time):
         page = session.page
+        phases = {}
+        started = time.monotonic()
         width, height = size
         if (width, height) != self.default_size:
             await page.set_viewport_size({"width": width, "height": height})
@@ -257,23 +260,36 @@ class CaptureBrowser:
         response = await page.goto(url, wait_until="commit")
         if response is None or response.status != 200:
             raise CaptureError(f"the harness answered {response.status if response else 'nothing'}")
-        state = await self._wait_ready(page)
-        if state["status"] == "ready":
-            await page.evaluate("() => document.fonts.ready.then(() => true)")
-            state = await page.evaluate("ms => window.__render.advance(ms)", capture_time * 1000)
+        await self._wait_for_harness(page)
+        phases["load"], started = lap(started)
+        state = await page.evaluate(RUN_TO_CAPTURE_TIME, capture_time * 1000)
+        phases["run"], started = lap(started)
         if state["status"] != "ready":
             raise PostError(error_message(state.get("error")))
         png = await page.screenshot(type="png", full_page=False, animations="allow", caret="initial")
-        return Capture(png=png, preview=bool(state.get("preview")), time_ms=state.get("time") or 0)
+        phases["screenshot"], started = lap(started)
+        return Capture(png=png, preview=bool(state.get("preview")), time_ms=state.get("time") or 0, phases=phases)
 
-    async def _wait_ready(self, page):
-        # Until harness.js has run there is no __render to wait on; after that, settle() says when
-        # the post's first frame is drawn or its error is known.
-        while True:
-            state = await page.evaluate("() => window.__render ? window.__render.settle() : null")
-            if state:
-                return state
+    async def _wait_for_harness(self, page):
+        # Polled from here, not in the page: until harness.js has run there is nothing to wait on,
+        # and after that the page's timers belong to the harness's virtual clock.
+        while not await page.evaluate("() => !!window.__render"):
             await asyncio.sleep(READY_POLL_SECONDS)
+
+
+# The contract's sequence in one round trip: wait for the first frame (or the post's error) and the
+# fonts, then run the virtual clock to the capture time; advance() stops early at capturePreview().
+RUN_TO_CAPTURE_TIME = """async (ms) => {
+  const state = await window.__render.settle();
+  if (state.status !== "ready") return state;
+  await document.fonts.ready;
+  return window.__render.advance(ms);
+}"""
+
+
+def lap(started):
+    now = time.monotonic()
+    return round((now - started) * 1000), now
 
 
 def first_line(exc):

@@ -117,12 +117,17 @@ class CaptureRoutes:
     async def __call__(self, route):
         request = route.request
         answer = self._answer(request)
-        if answer is None:
-            self.blocked.append(request.url[:200])
-            logger.debug("blocked %s %s (%s)", request.method, request.url[:200], request.resource_type)
-            await route.abort("blockedbyclient")
-        else:
+        if answer is not None:
             await route.fulfill(status=answer.status, headers=answer.headers, body=answer.body)
+            return
+        self.blocked.append(request.url[:200])
+        logger.debug("blocked %s %s (%s)", request.method, request.url[:200], request.resource_type)
+        if request.is_navigation_request():
+            # "204 No Content" cancels a navigation and leaves the page as it was; an aborted one
+            # would replace the harness with the browser's error page. Nothing leaves the browser.
+            await route.fulfill(status=204, body=b"")
+        else:
+            await route.abort("blockedbyclient")
 
     def _answer(self, request):
         parts = urlsplit(request.url)

@@ -19,8 +19,8 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError, close_old_connections, connection, transaction
 
-from capture.browser import BrowserUnavailable, CaptureBrowser, CaptureError
-from capture.browser_path import BrowserNotFound, find_chromium
+from capture.browser import BrowserUnavailable, CaptureBrowser, CaptureError, lap
+from capture.browser_path import BrowserNotFound, find_capture_browser
 from capture.serve import harness_url, render_harness
 from posts import jobs, storage
 from posts.models import ImageKind, JobStatus
@@ -102,6 +102,8 @@ class Worker:
         self.browser = None
         self._claimed = []  # claimed, not started: released on shutdown
         self._running = {}  # job id -> task
+        self._capturing = set()  # ids of the jobs holding a capture slot (until their screenshot)
+        self._slot_freed = asyncio.Event()
         self._stop = None
         self._loop_ref = None
         self._stop_requested = False
@@ -113,7 +115,7 @@ class Worker:
         """Run until the queue is empty (once) or a signal arrives (watch); return the Summary."""
         self._check_database()
         try:
-            executable = find_chromium()
+            executable = find_capture_browser()
         except BrowserNotFound as exc:
             raise WorkerCannotRun(str(exc)) from None
         asyncio.run(self._main(executable))
@@ -199,7 +201,7 @@ class Worker:
         next_enqueue = 0.0
         idle_backoff = self.interval
         while not self._stop.is_set():
-            if len(self._running) >= self.concurrency:
+            if self._busy():
                 await self._wait_for_a_slot()
                 continue
             if not self._claimed:
@@ -232,14 +234,29 @@ class Worker:
                 else:
                     return
             job = self._claimed.pop(0)
+            self._capturing.add(job.id)  # counted now, so the next turn sees the slot taken
             self._running[job.id] = asyncio.ensure_future(self._process(job))
 
+    def _busy(self):
+        # A capture holds its slot until its screenshot is taken; storing the image overlaps the
+        # next capture. Jobs still storing are bounded too.
+        return len(self._capturing) >= self.concurrency or len(self._running) >= 2 * self.concurrency
+
+    def _free_slot(self, job):
+        if job.id in self._capturing:
+            self._capturing.discard(job.id)
+            self._slot_freed.set()
+
     async def _wait_for_a_slot(self):
-        stop = asyncio.ensure_future(self._stop.wait())
-        try:
-            await asyncio.wait([stop, *self._running.values()], return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            stop.cancel()
+        """Wait until a capture slot frees, a job finishes, or the worker is told to stop."""
+        self._slot_freed.clear()
+        if self._running:
+            waiters = [asyncio.ensure_future(self._stop.wait()), asyncio.ensure_future(self._slot_freed.wait())]
+            try:
+                await asyncio.wait([*waiters, *self._running.values()], return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                for waiter in waiters:
+                    waiter.cancel()
 
     async def _sleep(self, seconds):
         try:
@@ -314,6 +331,7 @@ class Worker:
             error = f"worker error: {type(exc).__name__}: {exc}"
             outcome = await self._finish_failed(job, error, transient=True)
         finally:
+            self._free_slot(job)
             self._running.pop(job.id, None)
             ms = (time.monotonic() - started) * 1000
             self.summary.durations.append(ms)
@@ -344,21 +362,38 @@ class Worker:
         post = job.post
         size = settings.CAPTURE_OG_SIZE if job.kind == ImageKind.OG else settings.CAPTURE_THUMB_SIZE
         url = harness_url(post.pk)
+        phases = {}
+        started = time.monotonic()
         try:
             document = await self._db(render_harness, url, what="rendering the harness")
             if document.status != 200:
                 raise CaptureError(f"the harness page answered HTTP {document.status}")
+            phases["harness"], started = lap(started)
             result = await self.browser.capture(
                 url=url, document=document, size=size, capture_time=post.capture_time, timeout=self.timeout
             )
+            phases.update(result.phases)
+            started = time.monotonic()
         except CaptureError as exc:
+            self._free_slot(job)
             return await self._finish_failed(job, str(exc), transient=exc.transient), str(exc)
         except DatabaseError as exc:
+            self._free_slot(job)
             return await self._finish_failed(job, f"database error: {exc}", transient=True), str(exc)
+        self._free_slot(job)
         try:
             image = await self._db(self._store, job, result.png, what="storing the image")
         except DatabaseError as exc:
             return await self._finish_failed(job, f"database error: {exc}", transient=True), str(exc)
+        phases["store"], _ = lap(started)
+        logger.debug(
+            "post=%s kind=%s ms by phase: %s; %s bytes%s",
+            post.pk,
+            job.kind,
+            ", ".join(f"{name} {ms}" for name, ms in phases.items()),
+            len(result.png),
+            ", capturePreview()" if result.preview else "",
+        )
         if image is None:
             return "lost", "the job was taken back from this worker (lease expired); image discarded"
         if image.is_flat:

@@ -9,7 +9,7 @@ from django.db import connection
 from PIL import Image
 
 from capture.browser import CaptureBrowser
-from capture.browser_path import find_chromium
+from capture.browser_path import find_capture_browser
 from capture.serve import harness_url, render_harness
 from posts import services
 
@@ -69,7 +69,7 @@ class BrowserThread:
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.thread.start()
-        self.browser = CaptureBrowser(executable=find_chromium(), spares=1)
+        self.browser = CaptureBrowser(executable=find_capture_browser(), spares=1)
         self.run(self.browser.start())
 
     def run(self, coroutine, timeout=60):

@@ -61,7 +61,7 @@ async def visit(browser, document, *, wait=SETTLE_SECONDS, evaluate=None):
     try:
         url = f"{RENDER_ORIGIN}/standin"
         session.routes.expect(url, document)
-        await session.page.goto(url, wait_until="load")
+        await session.page.goto(url, wait_until="commit")
         await asyncio.sleep(wait)
         return await session.page.evaluate(evaluate) if evaluate else None
     finally:
