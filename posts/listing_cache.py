@@ -13,7 +13,7 @@ from django.db.models import F
 from django.db.models.signals import post_delete, post_save
 from django.http import HttpResponse
 
-from posts.models import ListingVersion
+from posts.models import ListingVersion, Post, PostImage
 
 KEPT_HEADERS = ("Content-Type", "Vary", "Allow")
 
@@ -25,16 +25,16 @@ def current_version():
     return row[0] if row else None
 
 
-def bump_version(**kwargs):
+def bump_version(sender, update_fields=None, **kwargs):
     """Signal receiver: the data behind listings changed (in the same transaction as the change)."""
+    if sender is not Post and sender is not PostImage and update_fields and "username" not in update_fields:
+        return  # a user's save that cannot change the author names a listing shows (e.g. last_login)
     if not ListingVersion.objects.filter(id=1).update(value=F("value") + 1):
         ListingVersion.objects.get_or_create(id=1)
 
 
 def connect_signals():
     from django.contrib.auth import get_user_model
-
-    from posts.models import Post, PostImage
 
     for model in (Post, PostImage, get_user_model()):
         post_save.connect(bump_version, sender=model, dispatch_uid=f"listing-{model.__name__}-save")

@@ -372,7 +372,9 @@ def test_a_bad_cursor_is_refused_with_400(client_api, post, cursor):
     assert list(response.json()) == ["cursor"]
 
 
-def test_listing_a_page_of_30_posts_with_thumbs_and_authors_is_one_query(client_api, db, django_assert_num_queries):
+def test_rendering_a_page_of_30_posts_with_thumbs_and_authors_is_one_query_for_the_page(
+    client_api, db, django_assert_num_queries
+):
     users = get_user_model().objects.bulk_create(get_user_model()(username=f"u{i}") for i in range(30))
     posts = [make_posts(1, user=u)[0] for u in users]
     data = png_bytes()
@@ -395,6 +397,14 @@ def test_an_unchanged_listing_page_is_served_from_the_cache_with_one_query(clien
     assert again.content == first.content
     assert again["Content-Type"] == first["Content-Type"] == "application/json"
     assert again["Vary"].startswith("Accept") and first["Vary"].startswith("Accept")
+
+
+def test_a_login_does_not_throw_the_cached_listing_away(client_api, post, user, django_assert_num_queries):
+    client_api.get("/api/posts")
+    client_api.login(username="ada", password="correct horse battery staple")
+    client_api.logout()
+    with django_assert_num_queries(1):
+        client_api.get("/api/posts")
 
 
 def listing_titles(client):
