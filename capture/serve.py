@@ -15,6 +15,7 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.exceptions import SuspiciousFileOperation
+from django.http import Http404
 from django.test import RequestFactory
 from django.urls import resolve, reverse
 
@@ -49,7 +50,10 @@ def render_harness(url):
         secure=site.scheme == "https",
         HTTP_ACCEPT_LANGUAGE="en",
     )
-    response = match.func(request, *match.args, **match.kwargs)
+    try:
+        response = match.func(request, *match.args, **match.kwargs)
+    except Http404:
+        return Document(status=404)  # the post was deleted after its job was claimed
     if hasattr(response, "render"):
         response.render()
     headers = {name: value for name, value in response.items()}

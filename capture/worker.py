@@ -114,6 +114,11 @@ class Worker:
     def run(self):
         """Run until the queue is empty (once) or a signal arrives (watch); return the Summary."""
         self._check_database()
+        if settings.CAPTURE_CHROMIUM_SANDBOX and os.geteuid() == 0:
+            raise WorkerCannotRun(
+                "CAPTURE_CHROMIUM_SANDBOX=1 needs a non-root user (Chromium's sandbox will not run as root); "
+                "run the worker as an unprivileged user, or set CAPTURE_CHROMIUM_SANDBOX=0 for development"
+            )
         try:
             executable = find_capture_browser()
         except BrowserNotFound as exc:

@@ -1,0 +1,267 @@
+"""Capture throughput and upload-to-thumbnail latency of capture_queue, next to the seed's method.
+
+The seed's method, measured in the same run on the same Chromium: a browser launched per capture,
+set_content of the harness page, a fixed 800 ms wait, one screenshot. Everything runs on a scratch
+SQLite database; rounds are interleaved because the machine is shared and noisy, and the medians
+are the figures to quote.
+"""
+
+import argparse
+import json
+import os
+import platform
+import random
+import re
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+RESULTS = BASE_DIR / "bench" / "results" / "capture.json"
+MODELS = ["svg", "canvas", "three", "shader"]
+TARGET_RATIO = 10
+TARGET_LATENCY_P95 = 3.0
+SEED_WAIT_MS = 800
+JOB_LINE = re.compile(r"^(\S+ \S+) \w+ capture\.worker: post=(\S+) kind=(\w+) outcome=(\w+) attempt=\d+ ms=(\d+)")
+STARTED_LINE = re.compile(r"^(\S+ \S+) INFO capture\.worker: worker \S+ started")
+
+
+def log_time(text):
+    return datetime.strptime(text, "%Y-%m-%d %H:%M:%S,%f").timestamp()
+
+
+def percentile(values, fraction):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def setup_django(database_url):
+    os.environ["DATABASE_URL"] = database_url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "imagesite.settings")
+    sys.path.insert(0, str(BASE_DIR))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0, interactive=False)
+
+
+def make_posts(model, count, tag):
+    """Posts of one render model, copied from the demo posts (each new post has its own seed)."""
+    from posts import services
+    from posts.demo import DEMOS
+
+    demos = [demo for demo in DEMOS if demo.render_model == model]
+    return [
+        services.post_create(
+            author=None, title=f"bench {tag} {model} {n}", render_model=model, code=demos[n % len(demos)].code
+        )
+        for n in range(count)
+    ]
+
+
+def run_queue(env, *args):
+    """Run capture_queue once over what is queued; return captures, per-capture ms and steady-state seconds."""
+    command = [sys.executable, "manage.py", "capture_queue", "--skip-checks", *args]
+    result = subprocess.run(command, cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=1800)
+    lines = result.stderr.splitlines()
+    jobs = [match.groups() for match in map(JOB_LINE.match, lines) if match]
+    started = [log_time(match[1]) for match in map(STARTED_LINE.match, lines) if match]
+    failed = [job for job in jobs if job[3] not in {"success", "flat"}]
+    if result.returncode or not started or not jobs or failed:
+        raise SystemExit(f"bench: capture_queue did not capture everything:\n{result.stderr[-3000:]}")
+    # From the worker's start (browser up) to its last capture: the rate a running worker sustains.
+    seconds = log_time(jobs[-1][0]) - started[0]
+    return {"captures": len(jobs), "seconds": seconds, "ms": [int(job[4]) for job in jobs]}
+
+
+def ours(env, model, count, tag, concurrency):
+    make_posts(model, count, tag)
+    return run_queue(env, "--concurrency", str(concurrency), "--batch-size", "5")
+
+
+def seed_documents(model, count, tag):
+    """The harness page of each post (live mode, as the seed loaded it), for set_content."""
+    from django.urls import reverse
+
+    from capture.serve import RENDER_ORIGIN, render_harness
+
+    documents = []
+    for post in make_posts(model, count, f"{tag}-seed"):
+        html = render_harness(f"{RENDER_ORIGIN}{reverse('posts:render', args=[post.pk])}").body.decode()
+        # set_content leaves the page at about:blank: resolve the harness's /static/ URLs against our origin.
+        documents.append(html.replace("<head>", f'<head><base href="{RENDER_ORIGIN}/">', 1))
+    return documents
+
+
+def seed(documents, sizes):
+    """The seed's capture: launch a browser, set_content, wait 800 ms, screenshot, close; seconds per capture."""
+    from playwright.sync_api import sync_playwright
+
+    from capture.browser_path import find_capture_browser
+    from capture.serve import StaticFiles
+
+    static = StaticFiles()
+
+    def serve_static(route):
+        # The harness's scripts, from memory as the worker serves them (the seed fetched them from its server).
+        found = static.get(route.request.url.split("render.imagesite.invalid", 1)[-1].split("?")[0])
+        if found is None:
+            route.abort()
+        else:
+            route.fulfill(status=found.status, headers=found.headers, body=found.body)
+
+    seconds = []
+    with sync_playwright() as playwright:
+        for html in documents:
+            for width, height in sizes:
+                started = time.monotonic()
+                browser = playwright.chromium.launch(executable_path=find_capture_browser())
+                page = browser.new_page(viewport={"width": width, "height": height})
+                page.route("**/*", serve_static)
+                page.set_content(html)
+                page.wait_for_timeout(SEED_WAIT_MS)
+                page.screenshot(type="png")
+                browser.close()
+                seconds.append(time.monotonic() - started)
+    return {"captures": len(seconds), "seconds": sum(seconds), "ms": [s * 1000 for s in seconds]}
+
+
+def latency(env, uploads, tmp):
+    """Seconds from a post being created (what POST /api/posts does) to its thumbnail being stored.
+
+    One upload at a time, each once the worker is idle again, at a random moment of its poll interval.
+    """
+    from posts.models import PostImage
+
+    log = open(tmp / "watch.log", "w")
+    command = [sys.executable, "manage.py", "capture_queue", "--skip-checks", "--watch", "--interval", "1"]
+    worker = subprocess.Popen(command, cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while "started" not in (tmp / "watch.log").read_text():
+            if time.monotonic() > deadline or worker.poll() is not None:
+                raise SystemExit(f"bench: the watching worker did not start:\n{(tmp / 'watch.log').read_text()}")
+            time.sleep(0.1)
+        rng = random.Random(1)
+        seconds = []
+        for n in range(uploads):
+            time.sleep(rng.uniform(0, 1))
+            started = time.monotonic()
+            (post,) = make_posts(MODELS[n % len(MODELS)], 1, f"latency-{n}")
+            thumb = None
+            while PostImage.objects.filter(post=post).count() < 2:
+                if thumb is None and PostImage.objects.filter(post=post, kind="thumb").exists():
+                    thumb = time.monotonic() - started
+                if time.monotonic() - started > 60:
+                    raise SystemExit(f"bench: no images after 60 s:\n{(tmp / 'watch.log').read_text()[-3000:]}")
+                time.sleep(0.02)
+            seconds.append(thumb if thumb is not None else time.monotonic() - started)
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(60)
+        log.close()
+    return seconds
+
+
+def per_minute(*results):
+    """Captures per minute over one or more runs taken together (a mixed set when one run per model)."""
+    return 60 * sum(r["captures"] for r in results) / sum(r["seconds"] for r in results)
+
+
+def summarize(rounds, latencies):
+    configs = ["ours_c1", "ours_c2", "seed"]
+    summary = {"per_model": {}, "mixed_per_minute": {}, "ratio": {}}
+    for config in configs:
+        for model in MODELS:
+            runs = [r[config][model] for r in rounds]
+            ms = [value for run in runs for value in run["ms"]]
+            summary["per_model"].setdefault(model, {})[config] = {
+                "per_minute": statistics.median(per_minute(run) for run in runs),
+                "p50_ms": percentile(ms, 0.5),
+                "p95_ms": percentile(ms, 0.95),
+            }
+        # A mixed set: the same number of captures of each model, one after another.
+        summary["mixed_per_minute"][config] = statistics.median(per_minute(*r[config].values()) for r in rounds)
+    for config in ["ours_c1", "ours_c2"]:
+        summary["ratio"][config] = summary["mixed_per_minute"][config] / summary["mixed_per_minute"]["seed"]
+    summary["latency_s"] = {"p50": percentile(latencies, 0.5), "p95": percentile(latencies, 0.95), "n": len(latencies)}
+    return summary
+
+
+def print_table(summary):
+    print(f"{'captures/min, p50/p95 ms':<26}{'ours (default)':>24}{'ours --concurrency 2':>24}{'seed method':>24}")
+    for model in MODELS:
+        cells = [summary["per_model"][model][c] for c in ["ours_c1", "ours_c2", "seed"]]
+        print(
+            f"{model:<26}"
+            + "".join(f"{c['per_minute']:>8.0f} {c['p50_ms']:>6.0f}/{c['p95_ms']:<6.0f}  " for c in cells)
+        )
+    mixed, ratio = summary["mixed_per_minute"], summary["ratio"]
+    print(
+        f"{'mixed set':<26}{mixed['ours_c1']:>8.0f} ({ratio['ours_c1']:.1f}x){'':>9}"
+        f"{mixed['ours_c2']:>8.0f} ({ratio['ours_c2']:.1f}x){'':>9}{mixed['seed']:>8.0f}"
+    )
+    print(f"target: >= {TARGET_RATIO}x the seed's captures/min over the mixed set")
+    lat = summary["latency_s"]
+    print(
+        f"upload -> thumbnail with --watch --interval 1: p50 {lat['p50']:.2f} s, p95 {lat['p95']:.2f} s"
+        f" over {lat['n']} uploads (target p95 < {TARGET_LATENCY_P95:g} s)"
+    )
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (default 3)")
+    parser.add_argument(
+        "--posts", type=int, default=5, help="posts per render model and round, 2 captures each (default 5)"
+    )
+    parser.add_argument("--seed-posts", type=int, default=1, help="posts per model and round for the seed (default 1)")
+    parser.add_argument("--uploads", type=int, default=20, help="uploads for the latency measurement (default 20)")
+    args = parser.parse_args(argv)
+
+    tmp = Path(tempfile.mkdtemp(prefix="imagesite-capture-bench-"))
+    setup_django(f"sqlite:///{tmp / 'bench.sqlite3'}")
+    from django.conf import settings
+    from django.db import connections
+
+    env = {**os.environ, "LOG_LEVEL": "INFO"}
+    sizes = [settings.CAPTURE_THUMB_SIZE, settings.CAPTURE_OG_SIZE]
+    rounds = []
+    for number in range(1, args.rounds + 1):
+        result = {"ours_c1": {}, "ours_c2": {}, "seed": {}}
+        for model in MODELS:
+            tag = f"r{number}"
+            result["ours_c1"][model] = ours(env, model, args.posts, f"{tag}-c1", concurrency=1)
+            result["ours_c2"][model] = ours(env, model, args.posts, f"{tag}-c2", concurrency=2)
+            documents = seed_documents(model, args.seed_posts, tag)
+            connections.close_all()
+            result["seed"][model] = seed(documents, sizes)
+        rounds.append(result)
+        rates = {config: per_minute(*runs.values()) for config, runs in result.items()}
+        print(
+            f"round {number}: mixed captures/min: ours {rates['ours_c1']:.0f}, ours --concurrency 2"
+            f" {rates['ours_c2']:.0f}, seed {rates['seed']:.0f}",
+            flush=True,
+        )
+    latencies = latency(env, args.uploads, tmp)
+    summary = summarize(rounds, latencies)
+    print_table(summary)
+
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    machine = {"python": platform.python_version(), "cpus": os.cpu_count(), "load": os.getloadavg()}
+    RESULTS.write_text(
+        json.dumps({"machine": machine, "args": vars(args), "rounds": rounds, "summary": summary}, indent=2)
+    )
+    print(f"figures written to {RESULTS.relative_to(BASE_DIR)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
