@@ -146,9 +146,13 @@ class CaptureBrowser:
             self.launches += 1
             self._browser = browser
             self._spares = []
-            browser.on("disconnected", lambda _b: logger.info("Chromium disconnected"))
+            browser.on("disconnected", self._on_disconnected)
             logger.info("launched Chromium %s in %d ms", browser.version, (time.monotonic() - started) * 1000)
             return browser
+
+    def _on_disconnected(self, browser):
+        if browser is self._browser:  # not one we closed ourselves
+            logger.warning("Chromium exited unexpectedly; it is relaunched for the next capture")
 
     async def _drop_browser(self):
         """Close the browser; if it will not close in time, kill its process."""
@@ -210,6 +214,7 @@ class CaptureBrowser:
             logger.debug("could not prepare a browser context: %s", exc)
 
     async def _take_session(self):
+        await self._ensure_browser()  # after a crash: a new browser, and the old spares are dropped
         while self._spares:
             session = self._spares.pop(0)
             if session.generation == self._generation and not session.crashed:

@@ -349,7 +349,7 @@ class Worker:
                 outcome,
                 job.attempts,
                 ms,
-                f" error={error}" if error else "",
+                f" error={' '.join(str(error).split())[:300]}" if error else "",  # one line per job
             )
 
     def _count(self, outcome):

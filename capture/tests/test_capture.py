@@ -194,3 +194,14 @@ def test_a_page_that_eats_memory_is_stopped_and_the_next_capture_works(db, captu
 
     assert error.value.transient
     assert close_to(decode(capture_browser.capture(fine).png).getpixel((320, 240)), GREEN)
+
+
+def test_a_browser_that_died_between_captures_is_relaunched(db, capture_browser):
+    post = make_post("canvas", CANVAS)
+    launches = capture_browser.browser.launches
+
+    capture_browser.run(capture_browser.browser._browser.close())  # as if Chromium had crashed
+    capture = capture_browser.capture(post)
+
+    assert capture_browser.browser.launches == launches + 1
+    assert close_to(decode(capture.png).getpixel((320, 240)), GREEN)

@@ -5,7 +5,8 @@ from django.core.management.base import BaseCommand, CommandError
 from capture.worker import Worker, WorkerCannotRun
 
 DEFAULT_INTERVAL = 10.0
-LOG_LEVELS = {0: logging.WARNING, 1: logging.INFO, 2: logging.DEBUG, 3: logging.DEBUG}
+# -v 1 (the default) keeps the configured LOG_LEVEL (INFO unless set).
+LOG_LEVELS = {0: logging.WARNING, 2: logging.DEBUG, 3: logging.DEBUG}
 
 
 class Command(BaseCommand):
@@ -43,9 +44,9 @@ class Command(BaseCommand):
             raise CommandError("--batch-size must be at least 1.")
         if concurrency < 1:
             raise CommandError("--concurrency must be at least 1.")
-        level = LOG_LEVELS.get(verbosity, logging.DEBUG)
-        for name in ("capture", "posts"):
-            logging.getLogger(name).setLevel(level)
+        if verbosity in LOG_LEVELS:
+            for name in ("capture", "posts"):
+                logging.getLogger(name).setLevel(LOG_LEVELS[verbosity])
 
         worker = Worker(watch=watch, interval=interval, batch_size=batch_size, concurrency=concurrency)
         try:
