@@ -102,6 +102,7 @@ class Worker:
         self.browser = None
         self._claimed = []  # claimed, not started: released on shutdown
         self._running = {}  # job id -> task
+        self._documents = {}  # job id -> task rendering its harness page ahead of time
         self._capturing = set()  # ids of the jobs holding a capture slot (until their screenshot)
         self._slot_freed = asyncio.Event()
         self._stop = None
@@ -171,6 +172,8 @@ class Worker:
             await self._drain()
         finally:
             heartbeats.cancel()
+            await asyncio.gather(*self._documents.values(), return_exceptions=True)  # prefetches of unstarted jobs
+            self._documents.clear()
             await self._release_unstarted()
             await self.browser.close()
             await self._db(close_connection, what="closing the connection", give_up_after=0)
@@ -241,6 +244,19 @@ class Worker:
             job = self._claimed.pop(0)
             self._capturing.add(job.id)  # counted now, so the next turn sees the slot taken
             self._running[job.id] = asyncio.ensure_future(self._process(job))
+            if self._claimed:
+                self._prefetch(self._claimed[0])
+
+    def _prefetch(self, job):
+        """Render the next job's harness page while the browser is busy with this one."""
+        if job.id not in self._documents:
+            self._documents[job.id] = asyncio.ensure_future(
+                self._db(render_harness, harness_url(job.post_id), what="rendering the harness")
+            )
+
+    async def _harness(self, job):
+        self._prefetch(job)
+        return await self._documents.pop(job.id)
 
     def _busy(self):
         # A capture holds its slot until its screenshot is taken; storing the image overlaps the
@@ -370,7 +386,7 @@ class Worker:
         phases = {}
         started = time.monotonic()
         try:
-            document = await self._db(render_harness, url, what="rendering the harness")
+            document = await self._harness(job)
             if document.status != 200:
                 raise CaptureError(f"the harness page answered HTTP {document.status}")
             phases["harness"], started = lap(started)
