@@ -155,7 +155,7 @@ class CaptureBrowser:
             logger.warning("Chromium exited unexpectedly; it is relaunched for the next capture")
 
     async def _drop_browser(self):
-        """Close the browser; if it will not close in time, kill its process."""
+        """Close the browser; one that will not close in time is abandoned (Playwright's driver kills it at exit)."""
         browser, self._browser = self._browser, None
         self._spares = []
         if browser is None:

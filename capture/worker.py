@@ -23,7 +23,7 @@ from capture.browser import BrowserUnavailable, CaptureBrowser, CaptureError, la
 from capture.browser_path import BrowserNotFound, find_capture_browser
 from capture.serve import harness_url, render_harness
 from posts import jobs, storage
-from posts.models import ImageKind, JobStatus
+from posts.models import ImageKind, JobStatus, PostImageJob
 
 logger = logging.getLogger(__name__)
 
@@ -110,8 +110,6 @@ class Worker:
         self._stop_requested = False
         self._signals = 0
 
-    # -- entry point ---------------------------------------------------------------------------
-
     def run(self):
         """Run until the queue is empty (once) or a signal arrives (watch); return the Summary."""
         self._check_database()
@@ -130,7 +128,7 @@ class Worker:
     def _check_database(self):
         try:
             connection.ensure_connection()
-            jobs.PostImageJob.objects.exists()
+            PostImageJob.objects.exists()
         except DatabaseError as exc:
             raise WorkerCannotRun(
                 f"cannot use the database ({exc}); check DATABASE_URL and run `python manage.py migrate`"
@@ -202,8 +200,6 @@ class Worker:
             logger.warning("%s again: exiting now; running jobs come back when their lease expires", name)
             for task in list(self._running.values()):
                 task.cancel()
-
-    # -- the loop ------------------------------------------------------------------------------
 
     async def _loop(self):
         next_enqueue = 0.0
@@ -336,8 +332,6 @@ class Worker:
             return
         self.summary.released += released
         logger.info("released %s claimed job(s) that had not started", released)
-
-    # -- one job -------------------------------------------------------------------------------
 
     async def _process(self, job):
         started = time.monotonic()
