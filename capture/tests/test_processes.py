@@ -121,3 +121,22 @@ def test_jobs_of_a_killed_worker_are_finished_by_another_after_the_lease():
     rescued = PostImageJob.objects.filter(id__in=orphaned)
     assert {(job.status, job.attempts) for job in rescued} == {(JobStatus.SUCCESS, 2)}
     assert PostImage.objects.count() == 12
+
+
+def test_a_second_signal_exits_at_once_and_the_cut_off_job_comes_back():
+    looping = make_post("canvas", "while (true) {}")
+    worker = start_worker("--watch", "--interval", "1", "--batch-size", "1")
+    wait_for(lambda: PostImageJob.objects.running().filter(post=looping).exists())
+    time.sleep(1)  # into the capture, which would run until its 15 s timeout
+
+    worker.send_signal(signal.SIGTERM)
+    time.sleep(0.5)
+    worker.send_signal(signal.SIGTERM)
+    output = worker.communicate(timeout=30)[0]
+
+    assert worker.returncode == 0, output
+    assert "exiting now" in output
+    assert not PostImageJob.objects.running().exists()
+    cut_off = PostImageJob.objects.get(post=looping, kind="thumb")
+    assert cut_off.status == JobStatus.PENDING
+    assert "stopped mid-capture" in cut_off.last_error  # cut off, not timed out after 15 s
