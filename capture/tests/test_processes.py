@@ -140,3 +140,25 @@ def test_a_second_signal_exits_at_once_and_the_cut_off_job_comes_back():
     cut_off = PostImageJob.objects.get(post=looping, kind="thumb")
     assert cut_off.status == JobStatus.PENDING
     assert "stopped mid-capture" in cut_off.last_error  # cut off, not timed out after 15 s
+
+
+def test_a_watching_worker_survives_losing_its_database_connections():
+    worker = start_worker("--watch", "--interval", "1")
+    make_posts(1)
+    wait_for(lambda: PostImage.objects.count() == 2)
+
+    with connection.cursor() as cursor:  # as a database restart would: every worker connection dropped
+        cursor.execute(
+            "SELECT id FROM information_schema.PROCESSLIST WHERE db = %s AND id <> CONNECTION_ID()",
+            [connection.settings_dict["NAME"]],
+        )
+        worker_connections = cursor.fetchall()
+        for (connection_id,) in worker_connections:
+            cursor.execute(f"KILL {int(connection_id)}")
+    assert worker_connections
+    make_posts(1)
+    wait_for(lambda: PostImage.objects.count() == 4)
+
+    worker.send_signal(signal.SIGTERM)
+    output = worker.communicate(timeout=60)[0]
+    assert worker.returncode == 0, output
