@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup system python frontend messages run serve test lint check bench clean
+.PHONY: setup system python frontend messages run test lint check bench clean
 
 setup: system python frontend messages
 
