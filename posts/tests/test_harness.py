@@ -613,6 +613,15 @@ def test_framed_harness_reports_to_its_parent_and_pauses_when_told(live_server, 
 
 
 @pytest.mark.browser
+def test_framed_harness_reports_its_state_again_when_asked(live_server, page):
+    embed(page, live_server, make_post("canvas", CANVAS_BALLS))
+    before = page.evaluate("window.renderMessages.length")
+    page.evaluate(CONTROL, "report")
+    page.wait_for_function(f"() => window.renderMessages.length > {before}")
+    assert page.evaluate("window.renderMessages.at(-1).status") == "ready"
+
+
+@pytest.mark.browser
 def test_control_messages_from_anyone_but_the_parent_are_ignored(live_server, page):
     frame = embed(page, live_server, make_post("canvas", CANVAS_BALLS))
     frame.evaluate("window.postMessage({type: 'imagesite:control', action: 'pause'}, '*')")

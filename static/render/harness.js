@@ -195,6 +195,8 @@
     if (!data || data.type !== "imagesite:control") return;
     if (data.action === "pause") pause();
     else if (data.action === "play") play();
+    // A page whose script starts after this frame reported (its module loaded late) asks again.
+    else if (data.action === "report") report();
   });
 
   // The virtual clock of capture mode: timers, Date and performance.now read virtualNow.

@@ -1,5 +1,5 @@
 // The post page: show the live render's state (and its error log, as text), and copy the code.
-import { renderMessage, showState } from './render-messages.js';
+import { control, renderMessage, showState } from './render-messages.js';
 
 const frame = document.getElementById('post-render');
 const statusLine = document.getElementById('render-status');
@@ -11,6 +11,8 @@ if (frame && statusLine && errorBox) {
     const state = renderMessage(event, frame);
     if (state) showState(state, statusLine, errorBox);
   });
+  // This module may run after the frame has already reported its state: ask for it again.
+  control(frame, 'report');
 }
 
 const copyButton = document.getElementById('copy-code');
