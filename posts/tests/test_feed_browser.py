@@ -230,3 +230,21 @@ def test_upload_form_previews_the_draft_and_publishes_it(live_server, page, user
     assert page.locator("h1").text_content() == "Green field"
     assert Post.objects.get().title == "Green field"
     assert page.errors == []
+
+
+def test_a_canvas_post_fills_its_frame_even_when_the_stylesheet_arrives_late(live_server, page, user):
+    post = make_post(user, "green, late style")
+
+    def slow_stylesheet(route):
+        page.wait_for_timeout(1500)  # the frame starts before the page's stylesheet sizes it
+        route.continue_()
+
+    page.route("**/site/site.css", slow_stylesheet)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(live_server.url + post.get_absolute_url())
+    page.wait_for_function("document.getElementById('render-status').textContent.includes('Running live')")
+    box = page.locator("iframe#post-render").bounding_box()
+    assert box["width"] > 600
+    assert shows_colour(page, "iframe#post-render", GREEN)
+    frame = page.frame_locator("iframe#post-render")
+    assert frame.locator("canvas").evaluate("c => c.width") == int(box["width"])

@@ -363,8 +363,27 @@
     return status !== "error";
   }
 
+  // A frame can start before its page's stylesheet has given it a size (it then has the default
+  // 300x150, or none), and a sketch reads its size once: in a viewer's page, wait for the real
+  // size, for two seconds at most.
+  function whenSized(run) {
+    const unsized = () => (innerWidth === 300 && innerHeight === 150) || !innerWidth || !innerHeight;
+    if (capture || !framed || !unsized()) return run();
+    const go = () => {
+      window.removeEventListener("resize", onResize);
+      run();
+    };
+    const onResize = () => unsized() || go();
+    window.addEventListener("resize", onResize);
+    realSetTimeout(() => unsized() && go(), 2000);
+  }
+
   // canvas and three: a full-viewport <canvas id="canvas"> and the globals canvas, ctx, width, height.
   function runSketch(globals) {
+    whenSized(() => startSketch(globals));
+  }
+
+  function startSketch(globals) {
     const canvas = document.createElement("canvas");
     canvas.id = "canvas";
     canvas.width = window.innerWidth;
