@@ -70,3 +70,21 @@ def test_each_demo_shows_its_documented_colour_in_the_centre(demo, size, live_se
     centre = screenshot(page).getpixel((size[0] // 2, size[1] // 2))
     assert near(centre, demo.centre, tolerance=40), (demo.file, centre)
     assert page.errors == []
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("demo", DEMOS, ids=lambda d: d.file)
+def test_each_demo_runs_live_on_its_post_page_with_its_documented_colour(demo, live_server, transactional_db, page):
+    post = Post.objects.create(title=demo.title, render_model=demo.render_model, code=demo.code)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(live_server.url + post.get_absolute_url())
+    page.wait_for_function("document.getElementById('render-status').textContent.includes('Running live')")
+    box = page.locator("iframe#post-render").bounding_box()
+    centre = (int(box["x"] + box["width"] / 2), int(box["y"] + box["height"] / 2))
+    for _ in range(50):  # a live frame paints when the machine lets it; look again, boundedly
+        colour = screenshot(page).getpixel(centre)
+        if near(colour, demo.centre, tolerance=60):
+            break
+        page.wait_for_timeout(200)
+    assert near(colour, demo.centre, tolerance=60), (demo.file, colour)
+    assert page.errors == []
