@@ -37,6 +37,14 @@ class BrowserCrashed(CaptureError):
     pass
 
 
+class SkippedFrameMatters(Exception):
+    """The harness skipped drawing a WebGL frame the picture needs: capture again, drawing from `at` ms."""
+
+    def __init__(self, at):
+        super().__init__(at)
+        self.at = at
+
+
 class BrowserUnavailable(RuntimeError):
     """Chromium cannot be launched at all: the worker cannot run."""
 
@@ -232,14 +240,34 @@ class CaptureBrowser:
         except PlaywrightError:
             pass
 
-    async def capture(self, *, url, document, size, capture_time, timeout):
-        """Load the harness at `url` (served `document`), run it to `capture_time` seconds and screenshot it."""
+    async def capture(self, *, url, document, size, capture_time, timeout, draw_every_frame=False):
+        """Load the harness at `url` (served `document`), run it to `capture_time` seconds and screenshot it.
+
+        WebGL frames before the captured one are drawn only when the harness says they matter,
+        which it finds out as it runs: then the capture is taken again, drawing from that frame.
+        `draw_every_frame` draws them all from the start.
+        """
         session = None
+        draw_from = 0 if draw_every_frame else None
         try:
             async with asyncio.timeout(timeout):
-                session = await self._take_session()
-                self._refill_soon()
-                return await self._run(session, url=url, document=document, size=size, capture_time=capture_time)
+                while True:
+                    session = await self._take_session()
+                    self._refill_soon()
+                    try:
+                        return await self._run(
+                            session,
+                            url=url,
+                            document=document,
+                            size=size,
+                            capture_time=capture_time,
+                            draw_from=draw_from,
+                        )
+                    except SkippedFrameMatters as redraw:
+                        logger.debug("a skipped WebGL frame matters: capturing again, drawing from %s ms", redraw.at)
+                        draw_from = redraw.at
+                        self._spawn(self._dispose(session))
+                        session = None
         except TimeoutError:
             raise CaptureTimeout(f"the capture took longer than {timeout} s and was stopped") from None
         except PlaywrightError as exc:
@@ -254,7 +282,7 @@ class CaptureBrowser:
             if self._browser is not None and not self._browser.is_connected():
                 self._spawn(self.restart("the browser disconnected"))
 
-    async def _run(self, session, *, url, document, size, capture_time):
+    async def _run(self, session, *, url, document, size, capture_time, draw_from):
         page = session.page
         phases = {}
         started = time.monotonic()
@@ -267,10 +295,12 @@ class CaptureBrowser:
             raise CaptureError(f"the harness answered {response.status if response else 'nothing'}")
         await self._wait_for_harness(page)
         phases["load"], started = lap(started)
-        state = await page.evaluate(RUN_TO_CAPTURE_TIME, capture_time * 1000)
+        state = await page.evaluate(RUN_TO_CAPTURE_TIME, [capture_time * 1000, draw_from])
         phases["run"], started = lap(started)
         if state["status"] != "ready":
             raise PostError(error_message(state.get("error")))
+        if state.get("redraw") is not None and draw_from is None:
+            raise SkippedFrameMatters(state["redraw"])
         png = await page.screenshot(type="png", full_page=False, animations="allow", caret="initial")
         phases["screenshot"], started = lap(started)
         return Capture(png=png, preview=bool(state.get("preview")), time_ms=state.get("time") or 0, phases=phases)
@@ -284,11 +314,11 @@ class CaptureBrowser:
 
 # The contract's sequence in one round trip: wait for the first frame (or the post's error) and the
 # fonts, then run the virtual clock to the capture time; advance() stops early at capturePreview().
-RUN_TO_CAPTURE_TIME = """async (ms) => {
+RUN_TO_CAPTURE_TIME = """async ([ms, drawFrom]) => {
   const state = await window.__render.settle();
   if (state.status !== "ready") return state;
   await document.fonts.ready;
-  return window.__render.advance(ms);
+  return window.__render.advance(ms, { drawFrom });
 }"""
 
 

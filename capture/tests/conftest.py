@@ -75,13 +75,15 @@ class BrowserThread:
     def run(self, coroutine, timeout=60):
         return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout)
 
-    def capture(self, post, *, size=(640, 480), capture_time=None, timeout=TEST_TIMEOUT_SECONDS):
+    def capture(self, post, *, size=(640, 480), capture_time=None, timeout=TEST_TIMEOUT_SECONDS, **options):
         """Capture a saved post the way the worker does, without touching its jobs."""
         url = harness_url(post.pk)
         document = render_harness(url)  # in the test's thread and transaction
         capture_time = post.capture_time if capture_time is None else capture_time
         return self.run(
-            self.browser.capture(url=url, document=document, size=size, capture_time=capture_time, timeout=timeout)
+            self.browser.capture(
+                url=url, document=document, size=size, capture_time=capture_time, timeout=timeout, **options
+            )
         )
 
     def close(self):

@@ -178,6 +178,57 @@ def test_two_captures_of_an_animated_random_post_are_byte_identical(db, capture_
     assert not decode(first.png).getextrema() == ((0, 0), (0, 0), (0, 0))
 
 
+THREE_RENDERED_ONCE = """// A still scene: rendered once, on the first frame.
+const renderer = new THREE.WebGLRenderer({ canvas });
+const scene = new THREE.Scene();
+scene.background = new THREE.Color(0x00ff00);
+const camera = new THREE.PerspectiveCamera(50, width / height, 0.1, 100);
+requestAnimationFrame(() => renderer.render(scene, camera));
+"""
+THREE_PREVIEW_AT_FRAME_NINE = """const renderer = new THREE.WebGLRenderer({ canvas, antialias: true });
+const scene = new THREE.Scene();
+scene.background = new THREE.Color(0x00ff00);
+const camera = new THREE.PerspectiveCamera(50, width / height, 0.1, 100);
+let frame = 0;
+renderer.setAnimationLoop(() => {
+  frame++;
+  if (frame === 10) scene.background.set(0xff0000);
+  renderer.render(scene, camera);
+  if (frame === 9) capturePreview();
+});
+"""
+WEBGL_READS_ITS_PIXELS = """// Each frame reads back the canvas and draws it a step brighter.
+const gl = canvas.getContext("webgl");
+const pixel = new Uint8Array(4);
+requestAnimationFrame(function draw() {
+  gl.clearColor(Math.min(1, pixel[1] / 255 + 0.02), Math.min(1, pixel[1] / 255 + 0.02), 0, 1);
+  gl.clear(gl.COLOR_BUFFER_BIT);
+  gl.readPixels(0, 0, 1, 1, gl.RGBA, gl.UNSIGNED_BYTE, pixel);
+  requestAnimationFrame(draw);
+});
+"""
+
+
+@pytest.mark.parametrize(
+    ("render_model", "code", "centre"),
+    [
+        ("three", THREE, RED),
+        ("three", THREE_RENDERED_ONCE, GREEN),
+        ("three", THREE_PREVIEW_AT_FRAME_NINE, GREEN),
+        ("canvas", WEBGL_READS_ITS_PIXELS, (240, 240, 0)),
+    ],
+    ids=["animated", "rendered-once", "preview", "reads-pixels"],
+)
+def test_webgl_frames_left_undrawn_never_change_the_capture(db, capture_browser, render_model, code, centre):
+    post = make_post(render_model, code)
+
+    capture = capture_browser.capture(post)
+    every_frame = capture_browser.capture(post, draw_every_frame=True)
+
+    assert capture.png == every_frame.png
+    assert close_to(decode(capture.png).getpixel((320, 240)), centre, tolerance=8)
+
+
 def test_a_post_error_is_reported_with_its_message(db, capture_browser):
     post = make_post("canvas", 'requestAnimationFrame(() => { throw new Error("boom in frame two"); });')
 

@@ -509,7 +509,7 @@ def test_advance_moves_every_clock_to_the_capture_time(live_server, page):
     open_render(page, live_server, post, mode="capture", t="2.5")
     capture_ms = page.evaluate("JSON.parse(document.getElementById('post-data').textContent).capture_time * 1000")
     state = page.evaluate(f"__render.advance({capture_ms})")
-    assert state == {"status": "ready", "error": None, "preview": None, "time": 2500}
+    assert state == {"status": "ready", "error": None, "preview": None, "time": 2500, "redraw": None}
     seen = page.evaluate("window.seen")
     assert seen == {"timeouts": [2500], "ticks": 2, "idle": 1, "raf": 2500, "perf": 2500, "date": 2500, "newDate": 2500}
     assert near(screenshot(page).getpixel((400, 300)), (0, 0, 255), tolerance=0)
@@ -545,6 +545,131 @@ def test_shader_in_capture_mode_draws_one_frame_at_the_capture_time(live_server,
     assert page.evaluate("__render.advance(800)")["status"] == "ready"
     assert page.evaluate("window.draws") == 1
     assert near(screenshot(page).getpixel((400, 300)), (255, 0, 0), tolerance=0)
+
+
+# WebGL in capture mode: frames before the captured one are not drawn unless they matter.
+
+COUNT_CANVAS_DRAWS = """
+window.canvasDraws = 0;
+for (const proto of [WebGLRenderingContext.prototype, WebGL2RenderingContext.prototype]) {
+  for (const name of ["drawArrays", "drawElements"]) {
+    const draw = proto[name];
+    proto[name] = function (...args) {
+      if (this.getParameter(this.FRAMEBUFFER_BINDING) === null) window.canvasDraws++;
+      return draw.apply(this, args);
+    };
+  }
+}
+"""
+FRAME = 1000 / 60
+
+# MDN style: raw WebGL on the given canvas, one clear colour per frame.
+WEBGL_EVERY_FRAME = """const gl = canvas.getContext("webgl");
+function frame(t) {
+  gl.clearColor(t < 500 ? 1 : 0, 0, t < 500 ? 0 : 1, 1);
+  gl.clear(gl.COLOR_BUFFER_BIT);
+  requestAnimationFrame(frame);
+}
+requestAnimationFrame(frame);
+"""
+WEBGL_ONCE = """const gl = canvas.getContext("webgl");
+requestAnimationFrame(() => {
+  gl.clearColor(0, 1, 0, 1);
+  gl.clear(gl.COLOR_BUFFER_BIT);
+});
+"""
+WEBGL_EVERY_TENTH_FRAME = """const gl = canvas.getContext("webgl2");
+let frame = 0;
+requestAnimationFrame(function draw() {
+  if (frame % 10 === 0) {
+    gl.clearColor(frame / 100, 0, 1 - frame / 100, 1);
+    gl.clear(gl.COLOR_BUFFER_BIT);
+  }
+  frame++;
+  requestAnimationFrame(draw);
+});
+"""
+WEBGL_PREVIEW_AT_FRAME_NINE = """const gl = canvas.getContext("webgl");
+let frame = 0;
+requestAnimationFrame(function draw() {
+  frame++;
+  gl.clearColor(0, frame < 10 ? 1 : 0, frame < 10 ? 0 : 1, 1);
+  gl.clear(gl.COLOR_BUFFER_BIT);
+  if (frame === 9) capturePreview();
+  requestAnimationFrame(draw);
+});
+"""
+# Reads back what it drew and brightens it by a step each frame.
+WEBGL_READS_ITS_PIXELS = """const gl = canvas.getContext("webgl");
+const pixel = new Uint8Array(4);
+requestAnimationFrame(function draw() {
+  gl.clearColor(Math.min(1, pixel[0] / 255 + 0.02), 0, 0, 1);
+  gl.clear(gl.COLOR_BUFFER_BIT);
+  gl.readPixels(0, 0, 1, 1, gl.RGBA, gl.UNSIGNED_BYTE, pixel);
+  requestAnimationFrame(draw);
+});
+"""
+# preserveDrawingBuffer: every frame adds a stripe to what the earlier ones left.
+WEBGL_PRESERVED_STRIPES = """const gl = canvas.getContext("webgl", { preserveDrawingBuffer: true });
+gl.enable(gl.SCISSOR_TEST);
+let frame = 0;
+requestAnimationFrame(function draw() {
+  gl.scissor(frame * 10, 0, 10, height);
+  gl.clearColor(0, 0, 1, 1);
+  gl.clear(gl.COLOR_BUFFER_BIT);
+  frame++;
+  requestAnimationFrame(draw);
+});
+"""
+
+
+@pytest.mark.browser
+def test_webgl_frames_before_the_captured_one_are_not_drawn(live_server, page):
+    page.add_init_script(COUNT_CANVAS_DRAWS)
+    open_render(page, live_server, make_post("three", THREE_SPHERE), mode="capture")
+
+    state = page.evaluate("__render.advance(800)")
+
+    assert state["redraw"] is None
+    assert page.evaluate("window.canvasDraws") == 1  # the sphere, in the frame at 800 ms
+    assert near(screenshot(page).getpixel((400, 300)), (0xE0, 0x40, 0x40), tolerance=60)
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize(
+    ("code", "redraw"),
+    [
+        (WEBGL_EVERY_FRAME, None),
+        (WEBGL_PRESERVED_STRIPES, None),
+        (WEBGL_ONCE, FRAME),  # its only frame is the one the canvas shows
+        (WEBGL_EVERY_TENTH_FRAME, 41 * FRAME),  # its last draw is in the 41st frame
+        (WEBGL_PREVIEW_AT_FRAME_NINE, 9 * FRAME),
+        (WEBGL_READS_ITS_PIXELS, FRAME),  # its first read sees a frame that was skipped
+    ],
+    ids=["every-frame", "preserved", "once", "every-tenth", "preview", "reads-pixels"],
+)
+def test_a_skipped_webgl_frame_that_matters_asks_for_a_redraw_from_its_time(live_server, page, code, redraw):
+    open_render(page, live_server, make_post("canvas", code), mode="capture")
+
+    state = page.evaluate("__render.advance(800)")
+
+    assert state["status"] == "ready"
+    assert state["redraw"] == (None if redraw is None else pytest.approx(redraw))
+
+
+@pytest.mark.browser
+def test_drawing_from_the_redraw_time_captures_what_every_frame_would(live_server, chromium):
+    post = make_post("canvas", WEBGL_READS_ITS_PIXELS)
+    shots = []
+    for options in ["{ drawFrom: 0 }", f"{{ drawFrom: {FRAME} }}"]:
+        context = chromium.new_context(viewport={"width": 640, "height": 480})
+        page = context.new_page()
+        open_render(page, live_server, post, mode="capture")
+        assert page.evaluate(f"__render.advance(800, {options})")["redraw"] is None
+        shots.append(screenshot(page))
+        context.close()
+    assert shots[0].tobytes() == shots[1].tobytes()
+    assert near(shots[0].getpixel((320, 240)), (240, 0, 0), tolerance=8)  # 48 steps of 0.02
 
 
 # Errors in the posted code.

@@ -268,7 +268,89 @@
     return status === "error" || preview !== null;
   }
 
-  async function step(ms) {
+  // WebGL frames the capture will not show. Software GL makes every drawn frame expensive (most
+  // of a three.js capture), and a canvas made with preserveDrawingBuffer false (the default)
+  // shows only what its latest frame drew, so in capture mode draws to such a canvas are
+  // skipped in the animation frames before the captured one; draws into framebuffers (render
+  // targets, feedback) still run. A skipped frame can still matter: it may be the last one that
+  // drew the canvas, be read back (readPixels, drawImage, toDataURL...), or hold capturePreview().
+  // Then the state's `redraw` says from which virtual time to capture again drawing every frame
+  // (advance's drawFrom); the same code and seed replay the same frames.
+  let skipping = false; // inside a frame before drawFrom and before the captured one
+  let redraw = null;
+  const skippedAt = new Map(); // canvas -> virtual time of its latest skipped draw, until drawn again
+  const preserving = new WeakMap(); // context -> preserveDrawingBuffer
+
+  function defaultFramebuffer(gl, read) {
+    const binding = read && gl instanceof WebGL2RenderingContext ? gl.READ_FRAMEBUFFER_BINDING : gl.FRAMEBUFFER_BINDING;
+    return gl.getParameter(binding) === null;
+  }
+
+  function skippable(gl) {
+    if (!preserving.has(gl)) preserving.set(gl, !!(gl.getContextAttributes() || {}).preserveDrawingBuffer);
+    return !preserving.get(gl) && defaultFramebuffer(gl, false);
+  }
+
+  function redrawFrom(canvas) {
+    if (skippedAt.has(canvas)) redraw = Math.min(redraw ?? Infinity, skippedAt.get(canvas));
+  }
+
+  function wrap(proto, names, wrapper) {
+    for (const name of names) {
+      const original = proto && proto[name];
+      if (typeof original === "function") proto[name] = wrapper(original);
+    }
+  }
+
+  if (capture) {
+    const canvasSource = (args) => args.find((arg) => skippedAt.has(arg));
+    for (const gl of [window.WebGLRenderingContext, window.WebGL2RenderingContext]) {
+      const proto = gl && gl.prototype;
+      const draws = ["clear", "clearBufferfv", "clearBufferiv", "clearBufferuiv", "clearBufferfi", "drawArrays", "drawElements"];
+      draws.push("drawArraysInstanced", "drawElementsInstanced", "drawRangeElements");
+      wrap(proto, draws, (draw) =>
+        function (...args) {
+          if (skipping && skippable(this)) {
+            skippedAt.set(this.canvas, virtualNow);
+            return undefined;
+          }
+          if (defaultFramebuffer(this, false)) skippedAt.delete(this.canvas);
+          return draw.apply(this, args);
+        },
+      );
+      wrap(proto, ["readPixels", "copyTexImage2D", "copyTexSubImage2D", "copyTexSubImage3D", "blitFramebuffer"], (read) =>
+        function (...args) {
+          if (skippedAt.has(this.canvas) && defaultFramebuffer(this, true)) redrawFrom(this.canvas);
+          return read.apply(this, args);
+        },
+      );
+      wrap(proto, ["texImage2D", "texSubImage2D", "texImage3D", "texSubImage3D"], (upload) =>
+        function (...args) {
+          redrawFrom(canvasSource(args));
+          return upload.apply(this, args);
+        },
+      );
+    }
+    wrap(window.CanvasRenderingContext2D && CanvasRenderingContext2D.prototype, ["drawImage", "createPattern"], (use) =>
+      function (...args) {
+        redrawFrom(args[0]);
+        return use.apply(this, args);
+      },
+    );
+    wrap(HTMLCanvasElement.prototype, ["toDataURL", "toBlob", "captureStream", "transferControlToOffscreen"], (read) =>
+      function (...args) {
+        redrawFrom(this);
+        return read.apply(this, args);
+      },
+    );
+    const createImageBitmap = window.createImageBitmap;
+    window.createImageBitmap = function (source, ...rest) {
+      redrawFrom(source);
+      return createImageBitmap.call(window, source, ...rest);
+    };
+  }
+
+  async function step(ms, drawFrom) {
     const target = virtualNow + ms;
     while (virtualNow < target && !stopped()) {
       // Frames fall on multiples of 1000/60 ms; the last one lands exactly on the target.
@@ -285,24 +367,30 @@
       if (stopped()) break;
       virtualNow = frameAt;
       if (frameCallbacks.length) {
+        skipping = frameAt < target - 1e-6 && frameAt < drawFrom - 1e-6;
         runFrame(virtualNow);
+        skipping = false;
         await tick();
       }
     }
     if (status !== "error") frameHooks.forEach((hook) => guarded(() => hook(virtualNow)));
+    // A canvas still showing a skipped frame would capture without it.
+    for (const canvas of skippedAt.keys()) redrawFrom(canvas);
   }
 
   let advancing = Promise.resolve();
 
   // Move virtual time forward by ms (capture mode), stopping early at capturePreview() or an
-  // error; resolves with the state once the frame at the reached time has been drawn.
-  function advance(ms) {
+  // error; resolves with the state once the frame at the reached time has been drawn. WebGL
+  // frames before the reached time are drawn only from options.drawFrom on (see above).
+  function advance(ms, options) {
+    const drawFrom = Number((options || {}).drawFrom ?? Infinity);
     const run = advancing
       .then(settle)
       .then(async () => {
-        if (capture && !stopped()) await step(Math.max(0, Number(ms) || 0));
+        if (capture && !stopped()) await step(Math.max(0, Number(ms) || 0), Number.isNaN(drawFrom) ? Infinity : drawFrom);
         await rendered();
-        return state();
+        return { ...state(), redraw };
       });
     advancing = run.catch(() => {});
     return run;
