@@ -199,8 +199,8 @@ STATIC_ROOT = Path(env("DJANGO_STATIC_ROOT", BASE_DIR / "var" / "static"))
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns about a missing root
 STATICFILES_DIRS = [
     BASE_DIR / "static",
-    # three.js comes from the pinned npm package, served by us, never from a CDN.
-    ("vendor/three", BASE_DIR / "node_modules" / "three" / "build"),
+    # three.js comes from the pinned npm package, bundled by `make frontend`, served by us, never from a CDN.
+    ("vendor/three", BASE_DIR / "var" / "vendor" / "three"),
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

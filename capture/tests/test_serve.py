@@ -36,7 +36,7 @@ def test_static_files_are_served_from_memory_with_cors_for_module_scripts():
     static = StaticFiles()
 
     script = static.get("/static/render/harness.js")
-    three = static.get("/static/vendor/three/three.module.js")
+    three = static.get("/static/vendor/three/three.module.min.js")
 
     assert script.status == 200
     assert script.headers["Content-Type"] == "text/javascript; charset=utf-8"
