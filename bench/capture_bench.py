@@ -27,8 +27,8 @@ MODELS = ["svg", "canvas", "three", "shader"]
 TARGET_RATIO = 10
 TARGET_LATENCY_P95 = 3.0
 SEED_WAIT_MS = 800
-JOB_LINE = re.compile(r"^(\S+ \S+) \w+ capture\.worker: post=(\S+) kind=(\w+) outcome=(\w+) attempt=\d+ ms=(\d+)")
-STARTED_LINE = re.compile(r"^(\S+ \S+) INFO capture\.worker: worker \S+ started")
+JOB_LINE = re.compile(r"^(\S+ \S+) \w+ capture\.worker\.job: post=(\S+) kind=(\w+) outcome=(\w+) attempt=\d+ ms=(\d+)")
+STARTED_LINE = re.compile(r"^(\S+ \S+) INFO capture\.worker\.loop: worker \S+ started")
 
 
 def log_time(text):

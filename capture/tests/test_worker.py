@@ -9,9 +9,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import OperationalError
 
-from capture import worker as worker_module
 from capture.tests.conftest import make_post
-from capture.worker import Worker, with_db_retry
+from capture.worker import Worker, database
 from posts import jobs
 from posts.models import ImageKind, JobStatus, Post, PostImage, PostImageJob
 
@@ -58,8 +57,8 @@ def test_a_missing_database_exits_non_zero_and_says_so():
 
 
 def test_lock_conflicts_and_lost_connections_are_retried(monkeypatch):
-    monkeypatch.setattr(worker_module.time, "sleep", lambda seconds: None)
-    monkeypatch.setattr(worker_module.connection, "close", lambda: None)
+    monkeypatch.setattr(database.time, "sleep", lambda seconds: None)
+    monkeypatch.setattr(database.connection, "close", lambda: None)
     errors = [OperationalError(1213, "Deadlock found"), OperationalError(2006, "MySQL server has gone away")]
 
     def flaky():
@@ -67,17 +66,17 @@ def test_lock_conflicts_and_lost_connections_are_retried(monkeypatch):
             raise errors.pop(0)
         return "done"
 
-    assert with_db_retry(flaky, what="a test") == "done"
+    assert database.with_db_retry(flaky, what="a test") == "done"
 
 
 def test_an_error_that_outlasts_the_retry_window_is_raised(monkeypatch):
-    monkeypatch.setattr(worker_module.connection, "close", lambda: None)
+    monkeypatch.setattr(database.connection, "close", lambda: None)
 
     def down():
         raise OperationalError(2003, "Can't connect")
 
     with pytest.raises(OperationalError):
-        with_db_retry(down, what="a test", give_up_after=0)
+        database.with_db_retry(down, what="a test", give_up_after=0)
 
 
 @pytest.mark.browser
@@ -156,7 +155,7 @@ def test_recapturing_the_same_post_stores_the_same_bytes(run_queue):
 
 @pytest.mark.browser
 def test_a_database_hiccup_while_claiming_is_survived(run_queue, monkeypatch, caplog):
-    monkeypatch.setattr(worker_module.time, "sleep", lambda seconds: None)
+    monkeypatch.setattr(database.time, "sleep", lambda seconds: None)
     make_post("svg", HALF_SVG)
     real_claim = jobs.claim_due_jobs
     failures = [OperationalError(2013, "Lost connection to MySQL server during query")]

@@ -1,13 +1,12 @@
 """The capture_queue loop: claim due jobs, capture them in one shared Chromium, record the outcome.
 
 One asyncio loop drives the browser; every database call runs in asgiref's single sync thread
-(sync_to_async, thread_sensitive), so the ORM never runs on the event loop.
+(capture.worker.database.run_db), so the ORM never runs on the event loop.
 """
 
 import asyncio
 import logging
 import os
-import random
 import signal
 import socket
 import threading
@@ -15,22 +14,20 @@ import time
 import uuid
 from dataclasses import dataclass, field
 
-from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.db import DatabaseError, InterfaceError, OperationalError, close_old_connections, connection, transaction
+from django.db import DatabaseError, close_old_connections, connection
 
-from capture.browser import BrowserUnavailable, CaptureBrowser, CaptureError, lap
+from capture.browser import BrowserUnavailable, CaptureBrowser
 from capture.browser_path import BrowserNotFound, find_capture_browser
 from capture.serve import harness_url, render_harness
-from posts import jobs, storage
-from posts.models import ImageKind, JobStatus, PostImageJob
+from capture.worker.database import close_connection, run_db
+from capture.worker.job import SUCCEEDED, JobCapture
+from posts import jobs
+from posts.models import PostImageJob
 
 logger = logging.getLogger(__name__)
 
-# MySQL/MariaDB errors worth a quick retry: deadlock victim, lock wait timeout.
-RETRYABLE_LOCK_ERRORS = {1213, 1205}
 ENQUEUE_MISSING_SECONDS = 60
-DB_RETRY_SECONDS = 30
 MAX_IDLE_BACKOFF_SECONDS = 30
 
 
@@ -52,38 +49,21 @@ class Summary:
     def total(self):
         return self.succeeded + self.failed + self.retrying + self.lost
 
+    def add(self, outcome, ms):
+        self.durations.append(ms)
+        if outcome in SUCCEEDED:
+            self.succeeded += 1
+            self.flat += outcome == "flat"
+        elif outcome == "failed":
+            self.failed += 1
+        elif outcome == "retry":
+            self.retrying += 1
+        else:
+            self.lost += 1
+
 
 def default_worker_id():
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
-
-
-def error_code(exc):
-    args = getattr(exc.__cause__, "args", None) or exc.args
-    return args[0] if args and isinstance(args[0], int) else None
-
-
-def with_db_retry(fn, *, what, give_up_after=DB_RETRY_SECONDS):
-    """Run a database call, retrying lock conflicts at once and lost connections with backoff."""
-    deadline = time.monotonic() + give_up_after
-    delay = 0.2
-    while True:
-        try:
-            return fn()
-        except (OperationalError, InterfaceError) as exc:
-            if time.monotonic() >= deadline:
-                raise
-            if error_code(exc) in RETRYABLE_LOCK_ERRORS or "locked" in str(exc):
-                logger.info("database lock conflict in %s (%s); retrying", what, exc)
-                time.sleep(random.uniform(0.01, 0.1))
-                continue
-            logger.warning("database error in %s (%s); reconnecting in %.1f s", what, exc, delay)
-            connection.close()
-            time.sleep(delay)
-            delay = min(delay * 2, 5)
-
-
-def close_connection():
-    connection.close()
 
 
 class Worker:
@@ -100,6 +80,7 @@ class Worker:
         self.grace_seconds = self.timeout + 5
         self.summary = Summary()
         self.browser = None
+        self.job_capture = None
         self._claimed = []  # claimed, not started: released on shutdown
         self._running = {}  # job id -> task
         self._documents = {}  # job id -> task rendering its harness page ahead of time
@@ -155,6 +136,7 @@ class Worker:
             await self.browser.start()
         except BrowserUnavailable as exc:
             raise WorkerCannotRun(f"{exc}; see `make setup` or set CAPTURE_BROWSER_PATH") from None
+        self.job_capture = JobCapture(browser=self.browser, worker_id=self.worker_id, timeout=self.timeout)
         logger.info(
             "worker %s started (%s, batch %s, concurrency %s)",
             self.worker_id,
@@ -174,7 +156,7 @@ class Worker:
             self._documents.clear()
             await self._release_unstarted()
             await self.browser.close()
-            await self._db(close_connection, what="closing the connection", give_up_after=0)
+            await run_db(close_connection, what="closing the connection", give_up_after=0)
             if handle_signals:
                 for signum in (signal.SIGINT, signal.SIGTERM):
                     loop.remove_signal_handler(signum)
@@ -211,12 +193,12 @@ class Worker:
             if not self._claimed:
                 try:
                     if self.watch and time.monotonic() >= next_enqueue:
-                        queued = await self._db(jobs.enqueue_missing, what="queueing posts without images")
+                        queued = await run_db(jobs.enqueue_missing, what="queueing posts without images")
                         if queued:
                             logger.info("queued %s post(s) that had no image and no job", queued)
                         next_enqueue = time.monotonic() + ENQUEUE_MISSING_SECONDS
-                    await self._db(self._reclaim, what="taking back expired leases")
-                    claimed = await self._db(self._claim, what="claiming jobs")
+                    await run_db(self._reclaim, what="taking back expired leases")
+                    claimed = await run_db(self._claim, what="claiming jobs")
                 except DatabaseError as exc:
                     # The database is down or restarting: back off and keep trying (watch), or stop (once).
                     if not self.watch and not self._running:
@@ -247,7 +229,7 @@ class Worker:
         """Render the next job's harness page while the browser is busy with this one."""
         if job.id not in self._documents:
             self._documents[job.id] = asyncio.ensure_future(
-                self._db(render_harness, harness_url(job.post_id), what="rendering the harness")
+                run_db(render_harness, harness_url(job.post_id), what="rendering the harness")
             )
 
     async def _harness(self, job):
@@ -298,12 +280,6 @@ class Worker:
     def _reclaim(self):
         return jobs.reclaim_stale(lease_seconds=self.lease_seconds)
 
-    async def _db(self, fn, *args, what, give_up_after=DB_RETRY_SECONDS, **kwargs):
-        def call():
-            return with_db_retry(lambda: fn(*args, **kwargs), what=what, give_up_after=give_up_after)
-
-        return await sync_to_async(call, thread_sensitive=True)()
-
     async def _heartbeat_loop(self):
         period = max(1.0, self.lease_seconds / 4)
         while True:
@@ -312,7 +288,7 @@ class Worker:
             if not held:
                 continue
             try:
-                await self._db(
+                await run_db(
                     jobs.heartbeat, worker_id=self.worker_id, job_ids=held, what="renewing leases", give_up_after=period
                 )
             except DatabaseError as exc:
@@ -324,7 +300,7 @@ class Worker:
         ids = [job.id for job in self._claimed]
         self._claimed = []
         try:
-            released = await self._db(
+            released = await run_db(
                 jobs.release, worker_id=self.worker_id, job_ids=ids, what="releasing unstarted jobs"
             )
         except DatabaseError as exc:
@@ -334,108 +310,9 @@ class Worker:
         logger.info("released %s claimed job(s) that had not started", released)
 
     async def _process(self, job):
-        started = time.monotonic()
-        outcome, error = "lost", None
         try:
-            outcome, error = await self._capture_and_record(job)
-        except asyncio.CancelledError:
-            error = "the worker stopped mid-capture"
-            outcome = await self._finish_failed(job, error, transient=True)
-        except Exception as exc:
-            logger.exception("unexpected error capturing post=%s kind=%s", job.post_id, job.kind)
-            error = f"worker error: {type(exc).__name__}: {exc}"
-            outcome = await self._finish_failed(job, error, transient=True)
+            outcome, ms = await self.job_capture.run(job, self._harness(job), captured=lambda: self._free_slot(job))
         finally:
             self._free_slot(job)
             self._running.pop(job.id, None)
-            ms = (time.monotonic() - started) * 1000
-            self.summary.durations.append(ms)
-            self._count(outcome)
-            log = logger.info if outcome in {"success", "flat"} else logger.warning
-            log(
-                "post=%s kind=%s outcome=%s attempt=%s ms=%d%s",
-                job.post_id,
-                job.kind,
-                outcome,
-                job.attempts,
-                ms,
-                f" error={' '.join(str(error).split())[:300]}" if error else "",  # one line per job
-            )
-
-    def _count(self, outcome):
-        if outcome in {"success", "flat"}:
-            self.summary.succeeded += 1
-            self.summary.flat += outcome == "flat"
-        elif outcome == "failed":
-            self.summary.failed += 1
-        elif outcome == "retry":
-            self.summary.retrying += 1
-        else:
-            self.summary.lost += 1
-
-    async def _capture_and_record(self, job):
-        post = job.post
-        size = settings.CAPTURE_OG_SIZE if job.kind == ImageKind.OG else settings.CAPTURE_THUMB_SIZE
-        url = harness_url(post.pk)
-        phases = {}
-        started = time.monotonic()
-        try:
-            document = await self._harness(job)
-            if document.status != 200:
-                raise CaptureError(f"the harness page answered HTTP {document.status}")
-            phases["harness"], started = lap(started)
-            result = await self.browser.capture(
-                url=url, document=document, size=size, capture_time=post.capture_time, timeout=self.timeout
-            )
-            phases.update(result.phases)
-            started = time.monotonic()
-        except CaptureError as exc:
-            self._free_slot(job)
-            return await self._finish_failed(job, str(exc), transient=exc.transient), str(exc)
-        except DatabaseError as exc:
-            self._free_slot(job)
-            return await self._finish_failed(job, f"database error: {exc}", transient=True), str(exc)
-        self._free_slot(job)
-        try:
-            image = await self._db(self._store, job, result.png, what="storing the image")
-        except DatabaseError as exc:
-            return await self._finish_failed(job, f"database error: {exc}", transient=True), str(exc)
-        phases["store"], _ = lap(started)
-        logger.debug(
-            "post=%s kind=%s ms by phase: %s; %s bytes%s",
-            post.pk,
-            job.kind,
-            ", ".join(f"{name} {ms}" for name, ms in phases.items()),
-            len(result.png),
-            ", capturePreview()" if result.preview else "",
-        )
-        if image is None:
-            return "lost", "the job was taken back from this worker (lease expired); image discarded"
-        if image.is_flat:
-            logger.warning("post=%s kind=%s captured as one flat colour (often a bug, not the art)", post.pk, job.kind)
-            return "flat", None
-        return "success", None
-
-    def _store(self, job, png):
-        with transaction.atomic():
-            # Finishing is conditional: if another worker took the job back, store nothing.
-            if not jobs.mark_success(job, worker_id=self.worker_id):
-                return None
-            return storage.save_image(post=job.post, kind=job.kind, data=png)
-
-    async def _finish_failed(self, job, error, *, transient):
-        try:
-            status = await self._db(
-                jobs.mark_failed,
-                job,
-                worker_id=self.worker_id,
-                error=error,
-                transient=transient,
-                what="recording a failure",
-            )
-        except DatabaseError as exc:
-            logger.error("could not record the failure of job %s (%s); its lease will expire", job.id, exc)
-            return "lost"
-        if status is None:
-            return "lost"
-        return "retry" if status == JobStatus.PENDING else "failed"
+        self.summary.add(outcome, ms)
