@@ -163,15 +163,20 @@ class CaptureBrowser:
             logger.warning("Chromium exited unexpectedly; it is relaunched for the next capture")
 
     async def _drop_browser(self):
-        """Close the browser; one that will not close in time is abandoned (Playwright's driver kills it at exit)."""
+        """Close the browser; one that will not close in time is killed with Playwright's driver."""
         browser, self._browser = self._browser, None
         self._spares = []
         if browser is None:
             return
         try:
             await asyncio.wait_for(browser.close(), CLOSE_TIMEOUT_SECONDS)
-        except (TimeoutError, PlaywrightError) as exc:
-            logger.warning("Chromium did not close cleanly (%s)", exc or "timeout")
+        except TimeoutError:
+            # Hung or stopped: the driver kills each browser's whole process group when it exits.
+            logger.warning("Chromium did not close in %s s; killing it", CLOSE_TIMEOUT_SECONDS)
+            await self._playwright.stop()
+            self._playwright = await async_playwright().start()
+        except PlaywrightError as exc:
+            logger.warning("Chromium did not close cleanly (%s)", first_line(exc))
 
     async def restart(self, reason):
         logger.warning("relaunching Chromium: %s", reason)

@@ -1,3 +1,7 @@
+import os
+import signal
+from pathlib import Path
+
 import pytest
 
 from capture.browser import CaptureError, PostError
@@ -256,3 +260,33 @@ def test_a_browser_that_died_between_captures_is_relaunched(db, capture_browser)
 
     assert capture_browser.browser.launches == launches + 1
     assert close_to(decode(capture.png).getpixel((320, 240)), GREEN)
+
+
+def chromium_processes():
+    """{pid: process group} of the live Chromium processes this test process started."""
+    found = {}
+    for proc in Path("/proc").iterdir():
+        try:
+            if b"chrom" not in (proc / "cmdline").read_bytes():
+                continue
+            state, ppid, pgid = (proc / "stat").read_text().rsplit(")", 1)[1].split()[:3]
+            pid, ancestors = int(proc.name), []
+            while pid > 1:
+                ancestors.append(pid)
+                pid = int((Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (ValueError, OSError):
+            continue
+        if state != "Z" and os.getpid() in ancestors:
+            found[int(proc.name)] = int(pgid)
+    return found
+
+
+def test_a_browser_that_will_not_close_is_killed_and_replaced(db, capture_browser):
+    post = make_post("canvas", CANVAS)
+    (stuck,) = set(chromium_processes().values())  # Playwright starts Chromium in a process group of its own
+
+    os.killpg(stuck, signal.SIGSTOP)  # no longer answers, not even to close
+    capture_browser.run(capture_browser.browser.restart("a test stopped it"))
+
+    assert stuck not in chromium_processes().values()
+    assert close_to(decode(capture_browser.capture(post).png).getpixel((320, 240)), GREEN)
