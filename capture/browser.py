@@ -269,8 +269,9 @@ class CaptureBrowser:
                             draw_from=draw_from,
                         )
                     except SkippedFrameMatters as redraw:
-                        logger.debug("a skipped WebGL frame matters: capturing again, drawing from %s ms", redraw.at)
-                        draw_from = redraw.at
+                        # The same frames replay, so drawing from there suffices; if they did not, draw them all.
+                        draw_from = redraw.at if draw_from is None else 0
+                        logger.debug("a skipped WebGL frame matters: capturing again, drawing from %s ms", draw_from)
                         self._spawn(self._dispose(session))
                         session = None
         except TimeoutError:
@@ -302,10 +303,11 @@ class CaptureBrowser:
         phases["load"], started = lap(started)
         state = await page.evaluate(RUN_TO_CAPTURE_TIME, [capture_time * 1000, draw_from])
         phases["run"], started = lap(started)
+        redraw = state.get("redraw")
+        if redraw is not None and (draw_from is None or redraw < draw_from):
+            raise SkippedFrameMatters(redraw)  # checked first: an error may come from reading a skipped frame
         if state["status"] != "ready":
             raise PostError(error_message(state.get("error")))
-        if state.get("redraw") is not None and draw_from is None:
-            raise SkippedFrameMatters(state["redraw"])
         png = await page.screenshot(type="png", full_page=False, animations="allow", caret="initial")
         phases["screenshot"], started = lap(started)
         return Capture(png=png, preview=bool(state.get("preview")), time_ms=state.get("time") or 0, phases=phases)

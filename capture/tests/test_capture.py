@@ -212,6 +212,74 @@ requestAnimationFrame(function draw() {
 });
 """
 
+# GPU particles: a transform-feedback pass (nothing painted) moves a point 0.01 a frame, a second pass draws it.
+WEBGL2_TRANSFORM_FEEDBACK = """const gl = canvas.getContext("webgl2");
+function program(vertex, fragment, varyings) {
+  const p = gl.createProgram();
+  for (const [type, source] of [[gl.VERTEX_SHADER, vertex], [gl.FRAGMENT_SHADER, fragment]]) {
+    const shader = gl.createShader(type);
+    gl.shaderSource(shader, source);
+    gl.compileShader(shader);
+    gl.attachShader(p, shader);
+  }
+  if (varyings) gl.transformFeedbackVaryings(p, varyings, gl.SEPARATE_ATTRIBS);
+  gl.linkProgram(p);
+  return p;
+}
+const update = program(`#version 300 es
+in float x; out float next;
+void main() { next = x + 0.01; }`, `#version 300 es
+precision mediump float; out vec4 c; void main() { c = vec4(0.0); }`, ["next"]);
+const show = program(`#version 300 es
+in float x;
+void main() { gl_Position = vec4(x * 2.0 - 1.0, 0.0, 0.0, 1.0); gl_PointSize = 40.0; }`, `#version 300 es
+precision mediump float; out vec4 c; void main() { c = vec4(1.0, 0.0, 0.0, 1.0); }`);
+const buffers = [0, 1].map(() => {
+  const buffer = gl.createBuffer();
+  gl.bindBuffer(gl.ARRAY_BUFFER, buffer);
+  gl.bufferData(gl.ARRAY_BUFFER, new Float32Array([0]), gl.DYNAMIC_COPY);
+  return buffer;
+});
+const feedback = gl.createTransformFeedback();
+let current = 0;
+requestAnimationFrame(function frame() {
+  gl.useProgram(update);
+  gl.bindBuffer(gl.ARRAY_BUFFER, buffers[current]);
+  gl.enableVertexAttribArray(0);
+  gl.vertexAttribPointer(0, 1, gl.FLOAT, false, 0, 0);
+  gl.bindTransformFeedback(gl.TRANSFORM_FEEDBACK, feedback);
+  gl.bindBufferBase(gl.TRANSFORM_FEEDBACK_BUFFER, 0, buffers[1 - current]);
+  gl.enable(gl.RASTERIZER_DISCARD);
+  gl.beginTransformFeedback(gl.POINTS);
+  gl.drawArrays(gl.POINTS, 0, 1);
+  gl.endTransformFeedback();
+  gl.disable(gl.RASTERIZER_DISCARD);
+  gl.bindBufferBase(gl.TRANSFORM_FEEDBACK_BUFFER, 0, null);
+  current = 1 - current;
+  gl.useProgram(show);
+  gl.bindBuffer(gl.ARRAY_BUFFER, buffers[current]);
+  gl.vertexAttribPointer(0, 1, gl.FLOAT, false, 0, 0);
+  gl.clearColor(0, 0, 0, 1);
+  gl.clear(gl.COLOR_BUFFER_BIT);
+  gl.drawArrays(gl.POINTS, 0, 1);
+  requestAnimationFrame(frame);
+});
+"""
+# An OffscreenCanvas keeps its pixels: a stripe a frame builds up, shown on the page in the last frame.
+OFFSCREEN_STRIPES = """const offscreen = new OffscreenCanvas(width, height);
+const gl = offscreen.getContext("webgl");
+gl.enable(gl.SCISSOR_TEST);
+let frame = 0;
+requestAnimationFrame(function draw(t) {
+  gl.scissor(frame * 10, 0, 10, height);
+  gl.clearColor(0, 0, 1, 1);
+  gl.clear(gl.COLOR_BUFFER_BIT);
+  frame++;
+  if (t >= 800) ctx.drawImage(offscreen, 0, 0);
+  requestAnimationFrame(draw);
+});
+"""
+
 
 @pytest.mark.parametrize(
     ("render_model", "code", "centre"),
@@ -220,8 +288,10 @@ requestAnimationFrame(function draw() {
         ("three", THREE_RENDERED_ONCE, GREEN),
         ("three", THREE_PREVIEW_AT_FRAME_NINE, GREEN),
         ("canvas", WEBGL_READS_ITS_PIXELS, (240, 240, 0)),
+        ("canvas", WEBGL2_TRANSFORM_FEEDBACK, RED),  # 48 steps of 0.01 bring it to the middle
+        ("canvas", OFFSCREEN_STRIPES, BLUE),  # 48 stripes of 10 px
     ],
-    ids=["animated", "rendered-once", "preview", "reads-pixels"],
+    ids=["animated", "rendered-once", "preview", "reads-pixels", "transform-feedback", "offscreen"],
 )
 def test_webgl_frames_left_undrawn_never_change_the_capture(db, capture_browser, render_model, code, centre):
     post = make_post(render_model, code)

@@ -551,11 +551,15 @@ def test_shader_in_capture_mode_draws_one_frame_at_the_capture_time(live_server,
 
 COUNT_CANVAS_DRAWS = """
 window.canvasDraws = 0;
+window.canvasClears = 0;
 for (const proto of [WebGLRenderingContext.prototype, WebGL2RenderingContext.prototype]) {
-  for (const name of ["drawArrays", "drawElements"]) {
+  for (const name of ["drawArrays", "drawElements", "clear"]) {
     const draw = proto[name];
     proto[name] = function (...args) {
-      if (this.getParameter(this.FRAMEBUFFER_BINDING) === null) window.canvasDraws++;
+      if (this.getParameter(this.FRAMEBUFFER_BINDING) === null) {
+        if (name === "clear") window.canvasClears++;
+        else window.canvasDraws++;
+      }
       return draw.apply(this, args);
     };
   }
@@ -621,6 +625,70 @@ requestAnimationFrame(function draw() {
   requestAnimationFrame(draw);
 });
 """
+
+COUNT_INSTANCED_DRAWS = """
+window.instancedDraws = 0;
+const getExtension = WebGLRenderingContext.prototype.getExtension;
+WebGLRenderingContext.prototype.getExtension = function (name) {
+  const extension = getExtension.call(this, name);
+  if (extension && name === "ANGLE_instanced_arrays" && !extension.counted) {
+    extension.counted = true;
+    const draw = extension.drawArraysInstancedANGLE;
+    extension.drawArraysInstancedANGLE = function (...args) {
+      window.instancedDraws++;
+      return draw.apply(this, args);
+    };
+  }
+  return extension;
+};
+"""
+# WebGL1 instancing through its extension: a row of squares slides right.
+WEBGL_INSTANCED = """const gl = canvas.getContext("webgl");
+const instancing = gl.getExtension("ANGLE_instanced_arrays");
+const program = gl.createProgram();
+for (const [type, source] of [
+  [gl.VERTEX_SHADER, "attribute float slot; uniform float t; void main() {"
+    + " gl_Position = vec4(slot * 0.4 - 0.8 + t, 0.0, 0.0, 1.0); gl_PointSize = 30.0; }"],
+  [gl.FRAGMENT_SHADER, "void main() { gl_FragColor = vec4(1.0, 0.6, 0.0, 1.0); }"],
+]) {
+  const shader = gl.createShader(type);
+  gl.shaderSource(shader, source);
+  gl.compileShader(shader);
+  gl.attachShader(program, shader);
+}
+gl.linkProgram(program);
+gl.useProgram(program);
+gl.bindBuffer(gl.ARRAY_BUFFER, gl.createBuffer());
+gl.bufferData(gl.ARRAY_BUFFER, new Float32Array([0, 1, 2, 3, 4]), gl.STATIC_DRAW);
+gl.enableVertexAttribArray(0);
+gl.vertexAttribPointer(0, 1, gl.FLOAT, false, 0, 0);
+instancing.vertexAttribDivisorANGLE(0, 1);
+requestAnimationFrame(function frame(t) {
+  gl.uniform1f(gl.getUniformLocation(program, "t"), t / 4000);
+  gl.clear(gl.COLOR_BUFFER_BIT);
+  instancing.drawArraysInstancedANGLE(gl.POINTS, 0, 1, 5);
+  requestAnimationFrame(frame);
+});
+"""
+
+
+@pytest.mark.browser
+def test_draws_through_the_instancing_extension_are_skipped_too(live_server, page):
+    page.add_init_script(COUNT_INSTANCED_DRAWS)
+    open_render(page, live_server, make_post("canvas", WEBGL_INSTANCED), mode="capture")
+
+    assert page.evaluate("__render.advance(800)")["redraw"] is None
+    assert page.evaluate("window.instancedDraws") == 1
+
+
+@pytest.mark.browser
+def test_a_canvas_being_streamed_is_drawn_in_every_frame(live_server, page):
+    page.add_init_script(COUNT_CANVAS_DRAWS)
+    code = "const stream = canvas.captureStream();\n" + WEBGL_EVERY_FRAME
+    open_render(page, live_server, make_post("canvas", code), mode="capture")
+
+    assert page.evaluate("__render.advance(800)")["redraw"] is None
+    assert page.evaluate("window.canvasClears") == 48  # its only painting: one clear a frame
 
 
 @pytest.mark.browser

@@ -271,57 +271,106 @@
   // WebGL frames the capture will not show. Software GL makes every drawn frame expensive (most
   // of a three.js capture), and a canvas made with preserveDrawingBuffer false (the default)
   // shows only what its latest frame drew, so in capture mode draws to such a canvas are
-  // skipped in the animation frames before the captured one; draws into framebuffers (render
-  // targets, feedback) still run. A skipped frame can still matter: it may be the last one that
-  // drew the canvas, be read back (readPixels, drawImage, toDataURL...), or hold capturePreview().
-  // Then the state's `redraw` says from which virtual time to capture again drawing every frame
-  // (advance's drawFrom); the same code and seed replay the same frames.
+  // skipped in the animation frames before the captured one. Draws that compute rather than
+  // paint still run: into framebuffers (render targets, feedback), transform feedback, occlusion
+  // queries, and anything on an OffscreenCanvas (it keeps its pixels). A skipped frame can still
+  // matter: it may be the last one that painted the canvas, be read back (readPixels, drawImage,
+  // toDataURL...), or hold capturePreview(). Then advance()'s `redraw` says from which virtual
+  // time to capture again drawing every frame (drawFrom); the same code and seed replay them.
   let skipping = false; // inside a frame before drawFrom and before the captured one
   let redraw = null;
-  const skippedAt = new Map(); // canvas -> virtual time of its latest skipped draw, until drawn again
+  const skippedAt = new Map(); // canvas -> virtual time of its latest skipped draw, until painted again
   const preserving = new WeakMap(); // context -> preserveDrawingBuffer
+  const streamed = new WeakSet(); // canvases whose every frame is seen (captureStream)
 
   function defaultFramebuffer(gl, read) {
     const binding = read && gl instanceof WebGL2RenderingContext ? gl.READ_FRAMEBUFFER_BINDING : gl.FRAMEBUFFER_BINDING;
     return gl.getParameter(binding) === null;
   }
 
+  function paintsCanvas(gl) {
+    if (!defaultFramebuffer(gl, false)) return false;
+    return !(gl instanceof WebGL2RenderingContext && (gl.isEnabled(gl.RASTERIZER_DISCARD) || gl.getParameter(gl.TRANSFORM_FEEDBACK_ACTIVE)));
+  }
+
+  function counting(gl) {
+    if (!(gl instanceof WebGL2RenderingContext)) return false;
+    return [gl.ANY_SAMPLES_PASSED, gl.ANY_SAMPLES_PASSED_CONSERVATIVE].some((target) => gl.getQuery(target, gl.CURRENT_QUERY));
+  }
+
   function skippable(gl) {
+    const canvas = gl.canvas;
+    if (!(canvas instanceof HTMLCanvasElement) || streamed.has(canvas)) return false;
     if (!preserving.has(gl)) preserving.set(gl, !!(gl.getContextAttributes() || {}).preserveDrawingBuffer);
-    return !preserving.get(gl) && defaultFramebuffer(gl, false);
+    return !preserving.get(gl) && paintsCanvas(gl) && !counting(gl);
+  }
+
+  // Whether a draw call on gl runs now; a skipped one is remembered for its canvas.
+  function drawing(gl) {
+    if (skipping && skippable(gl)) {
+      skippedAt.set(gl.canvas, virtualNow);
+      return false;
+    }
+    if (paintsCanvas(gl)) skippedAt.delete(gl.canvas);
+    return true;
   }
 
   function redrawFrom(canvas) {
     if (skippedAt.has(canvas)) redraw = Math.min(redraw ?? Infinity, skippedAt.get(canvas));
   }
 
-  function wrap(proto, names, wrapper) {
+  function wrap(target, names, wrapper) {
     for (const name of names) {
-      const original = proto && proto[name];
-      if (typeof original === "function") proto[name] = wrapper(original);
+      const original = target && target[name];
+      if (typeof original === "function") target[name] = wrapper(original);
     }
   }
 
+  const DRAWS = [
+    ...["clear", "clearBufferfv", "clearBufferiv", "clearBufferuiv", "clearBufferfi"],
+    ...["drawArrays", "drawElements", "drawArraysInstanced", "drawElementsInstanced", "drawRangeElements"],
+  ];
+  const EXTENSION_DRAWS = {
+    angle_instanced_arrays: ["drawArraysInstancedANGLE", "drawElementsInstancedANGLE"],
+    webgl_multi_draw: ["multiDrawArraysWEBGL", "multiDrawElementsWEBGL", "multiDrawArraysInstancedWEBGL", "multiDrawElementsInstancedWEBGL"],
+  };
+
   if (capture) {
     const canvasSource = (args) => args.find((arg) => skippedAt.has(arg));
+    const wrappedExtensions = new WeakSet();
     for (const gl of [window.WebGLRenderingContext, window.WebGL2RenderingContext]) {
       const proto = gl && gl.prototype;
-      const draws = ["clear", "clearBufferfv", "clearBufferiv", "clearBufferuiv", "clearBufferfi", "drawArrays", "drawElements"];
-      draws.push("drawArraysInstanced", "drawElementsInstanced", "drawRangeElements");
-      wrap(proto, draws, (draw) =>
+      wrap(proto, DRAWS, (draw) =>
         function (...args) {
-          if (skipping && skippable(this)) {
-            skippedAt.set(this.canvas, virtualNow);
-            return undefined;
-          }
-          if (defaultFramebuffer(this, false)) skippedAt.delete(this.canvas);
-          return draw.apply(this, args);
+          return drawing(this) ? draw.apply(this, args) : undefined;
         },
       );
-      wrap(proto, ["readPixels", "copyTexImage2D", "copyTexSubImage2D", "copyTexSubImage3D", "blitFramebuffer"], (read) =>
+      wrap(proto, ["getExtension"], (getExtension) =>
+        function (name) {
+          const extension = getExtension.call(this, name);
+          const draws = EXTENSION_DRAWS[String(name).toLowerCase()];
+          if (extension && draws && !wrappedExtensions.has(extension)) {
+            wrappedExtensions.add(extension);
+            const context = this;
+            wrap(extension, draws, (draw) =>
+              function (...args) {
+                return drawing(context) ? draw.apply(this, args) : undefined;
+              },
+            );
+          }
+          return extension;
+        },
+      );
+      wrap(proto, ["readPixels", "copyTexImage2D", "copyTexSubImage2D", "copyTexSubImage3D"], (read) =>
         function (...args) {
           if (skippedAt.has(this.canvas) && defaultFramebuffer(this, true)) redrawFrom(this.canvas);
           return read.apply(this, args);
+        },
+      );
+      wrap(proto, ["blitFramebuffer"], (blit) =>
+        function (...args) {
+          if (skippedAt.has(this.canvas) && defaultFramebuffer(this, true)) redrawFrom(this.canvas);
+          return drawing(this) ? blit.apply(this, args) : undefined;
         },
       );
       wrap(proto, ["texImage2D", "texSubImage2D", "texImage3D", "texSubImage3D"], (upload) =>
@@ -337,10 +386,17 @@
         return use.apply(this, args);
       },
     );
-    wrap(HTMLCanvasElement.prototype, ["toDataURL", "toBlob", "captureStream", "transferControlToOffscreen"], (read) =>
+    wrap(HTMLCanvasElement.prototype, ["toDataURL", "toBlob"], (read) =>
       function (...args) {
         redrawFrom(this);
         return read.apply(this, args);
+      },
+    );
+    wrap(HTMLCanvasElement.prototype, ["captureStream"], (stream) =>
+      function (...args) {
+        redrawFrom(this);
+        streamed.add(this);
+        return stream.apply(this, args);
       },
     );
     const createImageBitmap = window.createImageBitmap;
@@ -373,7 +429,8 @@
         await tick();
       }
     }
-    if (status !== "error") frameHooks.forEach((hook) => guarded(() => hook(virtualNow)));
+    if (status === "error") return;
+    frameHooks.forEach((hook) => guarded(() => hook(virtualNow)));
     // A canvas still showing a skipped frame would capture without it.
     for (const canvas of skippedAt.keys()) redrawFrom(canvas);
   }
@@ -388,6 +445,7 @@
     const run = advancing
       .then(settle)
       .then(async () => {
+        redraw = null; // each call reports on its own frames
         if (capture && !stopped()) await step(Math.max(0, Number(ms) || 0), Number.isNaN(drawFrom) ? Infinity : drawFrom);
         await rendered();
         return { ...state(), redraw };
