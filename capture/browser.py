@@ -120,43 +120,46 @@ class CaptureBrowser:
         self._background = set()
 
     async def start(self):
-        self._playwright = await async_playwright().start()
         try:
             await self._ensure_browser()
         except PlaywrightError as exc:
             await self.close()
-            first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise BrowserUnavailable(f"cannot launch Chromium at {self.executable}: {first_line}") from exc
+            raise BrowserUnavailable(f"cannot launch Chromium at {self.executable}: {first_line(exc)}") from exc
         self._refill_soon()
 
     async def close(self):
         if self._refill_task:
             self._refill_task.cancel()
-        await self._drop_browser()
-        if self._playwright:
-            await self._playwright.stop()
-            self._playwright = None
+        async with self._launch_lock:
+            await self._drop_browser()
+            await self._stop_driver()
 
     async def _ensure_browser(self):
         async with self._launch_lock:
             if self._browser is not None and self._browser.is_connected():
                 return self._browser
-            started = time.monotonic()
-            browser = await self._playwright.chromium.launch(
-                executable_path=self.executable,
-                args=chromium_args(sandbox=self.sandbox),
-                chromium_sandbox=self.sandbox,
-                handle_sigint=False,
-                handle_sigterm=False,
-                handle_sighup=False,
-            )
-            self._generation += 1
-            self.launches += 1
-            self._browser = browser
-            self._spares = []
-            browser.on("disconnected", self._on_disconnected)
-            logger.info("launched Chromium %s in %d ms", browser.version, (time.monotonic() - started) * 1000)
-            return browser
+            return await self._launch()
+
+    async def _launch(self):
+        """Launch Chromium (and Playwright's driver, if it was stopped); the caller holds the launch lock."""
+        if self._playwright is None:
+            self._playwright = await async_playwright().start()
+        started = time.monotonic()
+        browser = await self._playwright.chromium.launch(
+            executable_path=self.executable,
+            args=chromium_args(sandbox=self.sandbox),
+            chromium_sandbox=self.sandbox,
+            handle_sigint=False,
+            handle_sigterm=False,
+            handle_sighup=False,
+        )
+        self._generation += 1
+        self.launches += 1
+        self._browser = browser
+        self._spares = []
+        browser.on("disconnected", self._on_disconnected)
+        logger.info("launched Chromium %s in %d ms", browser.version, (time.monotonic() - started) * 1000)
+        return browser
 
     def _on_disconnected(self, browser):
         if browser is self._browser:  # not one we closed ourselves
@@ -173,15 +176,26 @@ class CaptureBrowser:
         except TimeoutError:
             # Hung or stopped: the driver kills each browser's whole process group when it exits.
             logger.warning("Chromium did not close in %s s; killing it", CLOSE_TIMEOUT_SECONDS)
-            await self._playwright.stop()
-            self._playwright = await async_playwright().start()
+            await self._stop_driver()
         except PlaywrightError as exc:
             logger.warning("Chromium did not close cleanly (%s)", first_line(exc))
 
-    async def restart(self, reason):
-        logger.warning("relaunching Chromium: %s", reason)
-        await self._drop_browser()
-        await self._ensure_browser()
+    async def _stop_driver(self):
+        playwright, self._playwright = self._playwright, None
+        if playwright is not None:
+            try:
+                await asyncio.wait_for(playwright.stop(), CLOSE_TIMEOUT_SECONDS)
+            except (TimeoutError, PlaywrightError) as exc:
+                logger.warning("Playwright's driver did not stop cleanly (%s)", first_line(exc))
+
+    async def restart(self, reason, *, generation=None):
+        """Replace the browser, unless the one of `generation` has been replaced already."""
+        async with self._launch_lock:
+            if generation is not None and generation != self._generation:
+                return
+            logger.warning("relaunching Chromium: %s", reason)
+            await self._drop_browser()
+            await self._launch()
         self._refill_soon()
 
     async def _new_session(self):
@@ -241,7 +255,7 @@ class CaptureBrowser:
         try:
             await asyncio.wait_for(session.context.close(), CLOSE_TIMEOUT_SECONDS)
         except TimeoutError:
-            await self.restart("a browser context would not close")
+            await self.restart("a browser context would not close", generation=session.generation)
         except PlaywrightError:
             pass
 
@@ -286,7 +300,7 @@ class CaptureBrowser:
             if session is not None:
                 self._spawn(self._dispose(session))
             if self._browser is not None and not self._browser.is_connected():
-                self._spawn(self.restart("the browser disconnected"))
+                self._spawn(self.restart("the browser disconnected", generation=self._generation))
 
     async def _run(self, session, *, url, document, size, capture_time, draw_from):
         page = session.page
