@@ -310,9 +310,10 @@ class Worker:
         logger.info("released %s claimed job(s) that had not started", released)
 
     async def _process(self, job):
+        outcome, ms = "lost", 0  # if even recording the outcome was cut off
         try:
             outcome, ms = await self.job_capture.run(job, self._harness(job), captured=lambda: self._free_slot(job))
         finally:
             self._free_slot(job)
             self._running.pop(job.id, None)
-        self.summary.add(outcome, ms)
+            self.summary.add(outcome, ms)
