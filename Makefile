@@ -46,7 +46,7 @@ $(VENV)/.installed: requirements.txt
 frontend: var/vendor/three/three.module.min.js
 
 node_modules/.package-lock.json: package.json package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error
+	npm ci --include=dev --no-audit --no-fund --loglevel=error
 	@touch $@
 
 # three.js as one minified module (esbuild, pinned in package-lock.json): a third of the package's
