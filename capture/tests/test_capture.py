@@ -1,3 +1,4 @@
+import asyncio
 import os
 import signal
 from pathlib import Path
@@ -360,3 +361,16 @@ def test_a_browser_that_will_not_close_is_killed_and_replaced(db, capture_browse
 
     assert stuck not in chromium_processes().values()
     assert close_to(decode(capture_browser.capture(post).png).getpixel((320, 240)), GREEN)
+
+
+def test_two_captures_that_find_one_browser_broken_replace_it_once(db, capture_browser):
+    browser = capture_browser.browser
+    launches, broken = browser.launches, browser._generation
+
+    async def both_restart():
+        await asyncio.gather(*(browser.restart(reason, generation=broken) for reason in ["first", "second"]))
+
+    capture_browser.run(both_restart())
+
+    assert browser.launches == launches + 1
+    assert close_to(decode(capture_browser.capture(make_post("canvas", CANVAS)).png).getpixel((320, 240)), GREEN)
