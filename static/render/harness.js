@@ -298,21 +298,28 @@
     return [gl.ANY_SAMPLES_PASSED, gl.ANY_SAMPLES_PASSED_CONSERVATIVE].some((target) => gl.getQuery(target, gl.CURRENT_QUERY));
   }
 
+  // Whether painting gl's canvas may be skipped (given that the draw paints it).
   function skippable(gl) {
     const canvas = gl.canvas;
     if (!(canvas instanceof HTMLCanvasElement) || streamed.has(canvas)) return false;
     if (!preserving.has(gl)) preserving.set(gl, !!(gl.getContextAttributes() || {}).preserveDrawingBuffer);
-    return !preserving.get(gl) && paintsCanvas(gl) && !counting(gl);
+    return !preserving.get(gl) && !counting(gl);
   }
 
   // Whether a draw call on gl runs now; a skipped one is remembered for its canvas.
   function drawing(gl) {
+    if (!paintsCanvas(gl)) return true;
     if (skipping && skippable(gl)) {
       skippedAt.set(gl.canvas, virtualNow);
       return false;
     }
-    if (paintsCanvas(gl)) skippedAt.delete(gl.canvas);
+    skippedAt.delete(gl.canvas);
     return true;
+  }
+
+  // A read of gl's canvas (the default read framebuffer) sees any frame skipped since it was last painted.
+  function readingCanvas(gl) {
+    if (skippedAt.has(gl.canvas) && defaultFramebuffer(gl, true)) redrawFrom(gl.canvas);
   }
 
   function redrawFrom(canvas) {
@@ -363,13 +370,13 @@
       );
       wrap(proto, ["readPixels", "copyTexImage2D", "copyTexSubImage2D", "copyTexSubImage3D"], (read) =>
         function (...args) {
-          if (skippedAt.has(this.canvas) && defaultFramebuffer(this, true)) redrawFrom(this.canvas);
+          readingCanvas(this);
           return read.apply(this, args);
         },
       );
       wrap(proto, ["blitFramebuffer"], (blit) =>
         function (...args) {
-          if (skippedAt.has(this.canvas) && defaultFramebuffer(this, true)) redrawFrom(this.canvas);
+          readingCanvas(this);
           return drawing(this) ? blit.apply(this, args) : undefined;
         },
       );
