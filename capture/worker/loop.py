@@ -314,6 +314,5 @@ class Worker:
         try:
             outcome, ms = await self.job_capture.run(job, self._harness(job), captured=lambda: self._free_slot(job))
         finally:
-            self._free_slot(job)
             self._running.pop(job.id, None)
             self.summary.add(outcome, ms)
