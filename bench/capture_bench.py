@@ -88,13 +88,12 @@ def ours(env, model, count, tag, concurrency):
 
 def seed_documents(model, count, tag):
     """The harness page of each post (live mode, as the seed loaded it), for set_content."""
-    from django.urls import reverse
-
-    from capture.serve import RENDER_ORIGIN, render_harness
+    from capture.serve import RENDER_ORIGIN
+    from posts.harness import render_document
 
     documents = []
     for post in make_posts(model, count, f"{tag}-seed"):
-        html = render_harness(f"{RENDER_ORIGIN}{reverse('posts:render', args=[post.pk])}").body.decode()
+        html = render_document(post).content.decode()
         # set_content leaves the page at about:blank: resolve the harness's /static/ URLs against our origin.
         documents.append(html.replace("<head>", f'<head><base href="{RENDER_ORIGIN}/">', 1))
     return documents

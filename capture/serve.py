@@ -1,8 +1,8 @@
 """Serving the render harness and our static files to the capture browser from memory.
 
 The browser only ever talks to a private origin that resolves nowhere; every request it makes is
-answered here (the harness page through the real Django view, static files through the
-staticfiles finders) or aborted, so the worker needs no running web server and no SITE_URL.
+answered here (the harness page from the same function the site's view calls, static files
+through the staticfiles finders) or aborted, so the worker needs no running web server and no SITE_URL.
 """
 
 import logging
@@ -15,9 +15,10 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.exceptions import SuspiciousFileOperation
-from django.http import Http404
-from django.test import RequestFactory
-from django.urls import resolve, reverse
+from django.urls import reverse
+
+from posts.harness import render_document
+from posts.models import Post
 
 logger = logging.getLogger(__name__)
 
@@ -39,25 +40,13 @@ def harness_url(post_id):
     return f"{RENDER_ORIGIN}{reverse('posts:render', args=[post_id])}?mode=capture"
 
 
-def render_harness(url):
-    """Render the harness page at `url` through its real view, so headers and CSP match what the site serves."""
-    parts = urlsplit(url)
-    match = resolve(parts.path)
-    site = urlsplit(settings.SITE_URL)
-    request = RequestFactory().get(
-        f"{parts.path}?{parts.query}",
-        HTTP_HOST=site.netloc,
-        secure=site.scheme == "https",
-        HTTP_ACCEPT_LANGUAGE="en",
-    )
-    try:
-        response = match.func(request, *match.args, **match.kwargs)
-    except Http404:
-        return Document(status=404)  # the post was deleted after its job was claimed
-    if hasattr(response, "render"):
-        response.render()
-    headers = {name: value for name, value in response.items()}
-    return Document(status=response.status_code, headers=headers, body=response.content)
+def harness_document(post_id):
+    """The capture-mode harness page of a post, as the site serves it; 404 if the post is gone."""
+    post = Post.objects.filter(pk=post_id).first()
+    if post is None:
+        return Document(status=404)  # deleted after its job was claimed
+    response = render_document(post, mode="capture")
+    return Document(status=response.status_code, headers=dict(response.items()), body=response.content)
 
 
 def static_prefix():

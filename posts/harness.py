@@ -8,9 +8,9 @@ import secrets
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.http import HttpResponseBadRequest
+from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404
-from django.template.response import TemplateResponse
+from django.template.loader import render_to_string
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_safe
 
@@ -30,11 +30,14 @@ def render(request, post_id):
         if not 0 <= capture_time <= MAX_CAPTURE_TIME:
             return HttpResponseBadRequest(f"t must be a number of seconds from 0 to {MAX_CAPTURE_TIME:g}.")
     mode = "capture" if request.GET.get("mode") == "capture" else "live"
-    return harness_response(request, post, mode=mode, capture_time=capture_time)
+    return render_document(post, mode=mode, capture_time=capture_time)
 
 
-def harness_response(request, post, *, mode="live", capture_time=None):
-    """Render the harness for a post (saved or not) with its security headers."""
+def render_document(post, *, mode="live", capture_time=None):
+    """The harness page for a post (saved or not), with its security headers.
+
+    The same for every request, so the view, the upload preview and the capture worker all call it.
+    """
     nonce = secrets.token_urlsafe(18)
     post_data = {
         "id": str(post.pk),
@@ -45,9 +48,10 @@ def harness_response(request, post, *, mode="live", capture_time=None):
         "seed": int(str(post.pk).replace("-", "")[:8], 16),
         "mode": mode,
     }
-    response = TemplateResponse(
-        request, "posts/render.html", {"post_data": post_data, "render_model": post.render_model, "nonce": nonce}
+    html = render_to_string(
+        "posts/render.html", {"post_data": post_data, "render_model": post.render_model, "nonce": nonce}
     )
+    response = HttpResponse(html)
     response["Content-Security-Policy"] = content_security_policy(nonce)
     response["Referrer-Policy"] = "no-referrer"
     response["X-Content-Type-Options"] = "nosniff"

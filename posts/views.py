@@ -25,7 +25,7 @@ from rest_framework.exceptions import Throttled
 from posts import og_card, services
 from posts.api import UploadThrottle, detail_queryset
 from posts.forms import PostForm
-from posts.harness import harness_response
+from posts.harness import render_document
 from posts.images import etag_matches, stored_image_response
 from posts.models import DEFAULT_CAPTURE_TIME, MAX_CAPTURE_TIME, ImageKind, Post, RenderModel, image_url
 from posts.validation import validate_code_size
@@ -212,4 +212,4 @@ def preview(request):
     # One id per user, so Math.random (seeded from the id) draws the same numbers while they type.
     draft_id = uuid.uuid5(DRAFT_NAMESPACE, str(request.user.pk))
     draft = Post(id=draft_id, render_model=render_model, code=code, capture_time=capture_time)
-    return harness_response(request, draft)
+    return render_document(draft)

@@ -10,7 +10,7 @@ from PIL import Image
 
 from capture.browser import CaptureBrowser
 from capture.browser_path import find_capture_browser
-from capture.serve import harness_url, render_harness
+from capture.serve import harness_document, harness_url
 from posts import services
 
 # Small limits keep failing cases quick; generous enough for a WebGL page on a busy 2-core machine.
@@ -78,7 +78,7 @@ class BrowserThread:
     def capture(self, post, *, size=(640, 480), capture_time=None, timeout=TEST_TIMEOUT_SECONDS, **options):
         """Capture a saved post the way the worker does, without touching its jobs."""
         url = harness_url(post.pk)
-        document = render_harness(url)  # in the test's thread and transaction
+        document = harness_document(post.pk)  # in the test's thread and transaction
         capture_time = post.capture_time if capture_time is None else capture_time
         return self.run(
             self.browser.capture(

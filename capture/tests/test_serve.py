@@ -5,7 +5,7 @@ import uuid
 import pytest
 from django.core.management import CommandError, call_command
 
-from capture.serve import RENDER_ORIGIN, StaticFiles, harness_url, render_harness
+from capture.serve import RENDER_ORIGIN, StaticFiles, harness_document, harness_url
 from capture.tests.conftest import make_post
 
 
@@ -16,7 +16,7 @@ def without_nonce(policy):
 def test_the_harness_is_rendered_in_process_with_the_sites_own_headers(db, client):
     post = make_post("canvas", "ctx.fillRect(0, 0, 9, 9);")
 
-    document = render_harness(harness_url(post.pk))
+    document = harness_document(post.pk)
     served = client.get(f"/posts/{post.pk}/render?mode=capture")
 
     assert harness_url(post.pk) == f"{RENDER_ORIGIN}/posts/{post.pk}/render?mode=capture"
@@ -29,7 +29,7 @@ def test_the_harness_is_rendered_in_process_with_the_sites_own_headers(db, clien
 
 
 def test_a_deleted_post_renders_as_not_found(db):
-    assert render_harness(harness_url(uuid.uuid4())).status == 404
+    assert harness_document(uuid.uuid4()).status == 404
 
 
 def test_static_files_are_served_from_memory_with_cors_for_module_scripts():

@@ -19,7 +19,7 @@ from django.db import DatabaseError, close_old_connections, connection
 
 from capture.browser import BrowserUnavailable, CaptureBrowser
 from capture.browser_path import BrowserNotFound, find_capture_browser
-from capture.serve import harness_url, render_harness
+from capture.serve import harness_document
 from capture.worker.database import close_connection, run_db
 from capture.worker.job import SUCCEEDED, JobCapture
 from posts import jobs
@@ -229,7 +229,7 @@ class Worker:
         """Render the next job's harness page while the browser is busy with this one."""
         if job.id not in self._documents:
             self._documents[job.id] = asyncio.ensure_future(
-                run_db(render_harness, harness_url(job.post_id), what="rendering the harness")
+                run_db(harness_document, job.post_id, what="rendering the harness")
             )
 
     async def _harness(self, job):
