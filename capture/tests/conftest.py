@@ -5,7 +5,6 @@ import threading
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
 from PIL import Image
 
 from capture.browser import CaptureBrowser
@@ -15,12 +14,6 @@ from posts import services
 
 # Small limits keep failing cases quick; generous enough for a WebGL page on a busy 2-core machine.
 TEST_TIMEOUT_SECONDS = 8
-
-
-@pytest.fixture(autouse=True)
-def _skip_mysql_only(request):
-    if request.node.get_closest_marker("mysql") and connection.vendor != "mysql":
-        pytest.skip("needs MySQL/MariaDB row locks and separate processes (run with DATABASE_URL=mysql://...)")
 
 
 @pytest.fixture

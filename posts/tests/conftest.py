@@ -3,22 +3,16 @@ import re
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.db import connection
 from PIL import Image
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from posts.images.storage import image_fields
 from posts.models import Post, PostImage
-from posts.storage import image_fields
 
 CIRCLE_SVG = (
     '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 100 100"><circle cx="50" cy="50" r="40" fill="#e33"/></svg>'
 )
-
-
-def pytest_runtest_setup(item):
-    if item.get_closest_marker("mysql") and connection.vendor != "mysql":
-        pytest.skip("needs MySQL/MariaDB (set DATABASE_URL=mysql://...)")
 
 
 def png_bytes(size=(64, 48), color=(200, 30, 30)):

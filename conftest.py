@@ -1,4 +1,4 @@
-"""Pytest fixtures shared by the apps' tests (loaded with `-p imagesite.testing` in pytest.ini)."""
+"""Pytest fixtures and rules shared by every app's tests."""
 
 import os
 
@@ -9,6 +9,14 @@ import pytest
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 BROWSER_ARGS = ["--disable-background-networking", "--disable-component-update", "--no-first-run"]
+
+
+def pytest_runtest_setup(item):
+    if item.get_closest_marker("mysql"):
+        from django.db import connection
+
+        if connection.vendor != "mysql":
+            pytest.skip("needs MySQL/MariaDB (run with DATABASE_URL=mysql://...)")
 
 
 @pytest.fixture(autouse=True, scope="session")
