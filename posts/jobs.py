@@ -176,14 +176,6 @@ def retry(jobs):
     return PostImageJob.objects.filter(id__in=ids).update(**_fresh_fields(timezone.now()))
 
 
-def get_job(job_id):
-    return PostImageJob.objects.select_related("post").filter(id=job_id).first()
-
-
-def jobs_for_post(post):
-    return list(PostImageJob.objects.filter(post=post).order_by("kind"))
-
-
 def truncate_error(error):
     text = " ".join(str(error).split()) or "unknown error"
     return text if len(text) <= LAST_ERROR_LENGTH else text[: LAST_ERROR_LENGTH - 1] + "…"

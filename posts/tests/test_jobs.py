@@ -6,8 +6,8 @@ from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from posts import jobs
+from posts.images.storage import image_fields
 from posts.models import LAST_ERROR_LENGTH, Post, PostImage, PostImageJob
-from posts.storage import image_fields
 from posts.tests.conftest import CIRCLE_SVG, png_bytes
 
 LATER = timedelta(hours=1)
@@ -243,14 +243,6 @@ def test_retry_sends_jobs_back_to_pending_with_attempts_reset(db):
         stored = reload(job)
         assert (stored.status, stored.attempts, stored.last_error, stored.finished_at) == ("pending", 0, None, None)
     assert len(jobs.claim_due_jobs(worker_id="w", limit=10)) == 4
-
-
-def test_get_job_and_jobs_for_post(post, django_assert_num_queries):
-    thumb, og = jobs.enqueue_for_post(post)
-    with django_assert_num_queries(1):
-        assert jobs.get_job(thumb.pk).post.title == post.title
-    assert jobs.get_job(10**9) is None
-    assert [job.kind for job in jobs.jobs_for_post(post)] == ["og", "thumb"]
 
 
 def test_deleting_a_post_deletes_its_images_and_jobs(post, thumb):
