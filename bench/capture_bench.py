@@ -89,7 +89,7 @@ def ours(env, model, count, tag, concurrency):
 def seed_documents(model, count, tag):
     """The harness page of each post (live mode, as the seed loaded it), for set_content."""
     from capture.serve import RENDER_ORIGIN
-    from posts.harness import render_document
+    from posts.render.document import render_document
 
     documents = []
     for post in make_posts(model, count, f"{tag}-seed"):

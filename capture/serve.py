@@ -17,8 +17,8 @@ from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.exceptions import SuspiciousFileOperation
 from django.urls import reverse
 
-from posts.harness import render_document
 from posts.models import Post
+from posts.render.document import render_document
 
 logger = logging.getLogger(__name__)
 

@@ -7,6 +7,6 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/schema", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
-    path("api/", include("posts.api_urls")),
+    path("api/", include("posts.api.urls")),
     path("", include("posts.urls")),
 ]

@@ -4,16 +4,16 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from posts import jobs
-from posts.models import ImageKind, Post, PostImage, PostImageJob
+from posts.models import Post, PostImage, PostImageJob
 
 
-def image_preview(image, max_width=240):
-    if image is None or not image.sha256:
+def image_preview(url, width, max_width=240):
+    if not url:
         return "—"
     return format_html(
         '<img src="{}" width="{}" alt="" style="max-width:{}px;height:auto;border:1px solid #ccc">',
-        image.url,
-        min(image.width, max_width),
+        url,
+        min(width, max_width),
         max_width,
     )
 
@@ -34,7 +34,7 @@ class PostImageInline(admin.TabularInline):
 
     @admin.display(description=_("preview"))
     def preview(self, image):
-        return image_preview(image, 160)
+        return image_preview(image.url, image.width, 160)
 
 
 class PostImageJobInline(admin.TabularInline):
@@ -65,10 +65,7 @@ class PostAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("thumbnail"))
     def thumbnail(self, post):
-        if not post.thumb_sha256:
-            return "—"
-        thumb = PostImage(post_id=post.pk, kind=ImageKind.THUMB, sha256=post.thumb_sha256, width=post.thumb_width)
-        return image_preview(thumb, 120)
+        return image_preview(post.thumb_url, post.thumb_width, 120)
 
     @admin.action(description=_("Capture the images of selected posts again"))
     def recapture(self, request, queryset):
@@ -107,11 +104,11 @@ class PostImageAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("preview"))
     def preview_small(self, image):
-        return image_preview(image, 120)
+        return image_preview(image.url, image.width, 120)
 
     @admin.display(description=_("preview"))
     def preview(self, image):
-        return image_preview(image, 640)
+        return image_preview(image.url, image.width, 640)
 
     @admin.display(description=_("size"), ordering="bytes")
     def size(self, image):

@@ -7,6 +7,6 @@ class PostsConfig(AppConfig):
     verbose_name = _("Posts")
 
     def ready(self):
-        from posts import listing_cache
+        from posts.api import cache
 
-        listing_cache.connect_signals()
+        cache.connect_signals()

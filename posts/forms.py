@@ -1,58 +1,44 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from posts.models import DEFAULT_CAPTURE_TIME, MAX_CAPTURE_TIME, MAX_DESCRIPTION_LENGTH, MAX_TITLE_LENGTH, RenderModel
-from posts.serializers import PostCreateSerializer
+from posts.models import DEFAULT_CAPTURE_TIME, MAX_CAPTURE_TIME, Post, RenderModel
 
 
-class PostForm(forms.Form):
-    """The upload form. The API's serializer does all the validating, so both give the same messages.
+class PostForm(forms.ModelForm):
+    """The upload form; the rules are the model's (field validators and Post.clean), as for the API."""
 
-    The fields are plain `forms.Field`s, which check nothing themselves; the widgets' attributes
-    (required, maxlength, min/max) only help the browser say so before the round trip.
-    """
-
-    title = forms.Field(
-        label=_("Title"),
-        required=False,
-        widget=forms.TextInput(attrs={"maxlength": MAX_TITLE_LENGTH, "required": True, "autocomplete": "off"}),
-    )
-    description = forms.Field(
-        label=_("Description"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3, "maxlength": MAX_DESCRIPTION_LENGTH}),
-    )
-    render_model = forms.Field(
-        label=_("Render model"),
-        required=False,
-        initial=RenderModel.SHADER,
-        widget=forms.Select(choices=RenderModel.choices),
-    )
-    code = forms.Field(
+    # Not stripped: code keeps its whitespace, as the API keeps it.
+    code = forms.CharField(
         label=_("Code"),
-        required=False,
+        strip=False,
         help_text=_("SVG markup, JavaScript or a GLSL fragment shader; at most 256 KiB."),
-        widget=forms.Textarea(
-            attrs={"rows": 18, "required": True, "spellcheck": "false", "autocapitalize": "off", "class": "code"}
-        ),
-    )
-    capture_time = forms.Field(
-        label=_("Capture time (seconds)"),
-        required=False,
-        initial=DEFAULT_CAPTURE_TIME,
-        help_text=_("Seconds of animation before the image is captured, unless the code calls capturePreview()."),
-        widget=forms.NumberInput(attrs={"min": 0, "max": MAX_CAPTURE_TIME, "step": "any"}),
+        widget=forms.Textarea(attrs={"rows": 18, "spellcheck": "false", "autocapitalize": "off", "class": "code"}),
     )
 
-    def clean(self):
-        data = self.data.copy()
+    class Meta:
+        model = Post
+        fields = ["title", "description", "render_model", "capture_time", "code"]
+        labels = {"capture_time": _("Capture time (seconds)")}
+        help_texts = {
+            "capture_time": _(
+                "Seconds of animation before the image is captured, unless the code calls capturePreview()."
+            )
+        }
+        widgets = {
+            "title": forms.TextInput(attrs={"autocomplete": "off"}),
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "capture_time": forms.NumberInput(attrs={"min": 0, "max": MAX_CAPTURE_TIME, "step": "any"}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["render_model"].choices = RenderModel.choices
+        self.fields["render_model"].initial = RenderModel.SHADER
+
+    def clean_code(self):
         # Browsers send a textarea's line breaks as CRLF; store the code as it was typed.
-        data["code"] = data.get("code", "").replace("\r\n", "\n")
-        serializer = PostCreateSerializer(data=data)
-        if serializer.is_valid():
-            self.validated_data = serializer.validated_data
-        else:
-            for field, errors in serializer.errors.items():
-                for error in errors:
-                    self.add_error(field if field in self.fields else None, str(error))
-        return self.cleaned_data
+        return self.cleaned_data["code"].replace("\r\n", "\n")
+
+    def clean_capture_time(self):
+        value = self.cleaned_data["capture_time"]
+        return DEFAULT_CAPTURE_TIME if value is None else value

@@ -1,16 +1,18 @@
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, Prefetch, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from posts.fields import HyphenatedUUIDField
+from posts.validators import validate_code, validate_finite, validate_svg
 
-MAX_CODE_BYTES = 256 * 1024
 MAX_TITLE_LENGTH = 200
 MAX_DESCRIPTION_LENGTH = 2000
 MAX_CAPTURE_TIME = 30.0
@@ -31,18 +33,33 @@ class ImageKind(models.TextChoices):
 
 
 class PostQuerySet(models.QuerySet):
+    def with_thumb(self):
+        """Annotate the thumbnail's version and size (what Post.thumb_url needs), in the same query."""
+        thumb = PostImage.objects.filter(post=OuterRef("pk"), kind=ImageKind.THUMB)
+        return self.select_related("author").annotate(
+            thumb_sha256=Subquery(thumb.values("sha256")[:1]),
+            thumb_width=Subquery(thumb.values("width")[:1]),
+            thumb_height=Subquery(thumb.values("height")[:1]),
+        )
+
     def for_listing(self):
         """Everything a feed item shows, in one query: author and thumbnail version, no code."""
-        thumb = PostImage.objects.filter(post=OuterRef("pk"), kind=ImageKind.THUMB)
-        return (
-            self.select_related("author")
-            .defer("code", "description")
-            .annotate(
-                thumb_sha256=Subquery(thumb.values("sha256")[:1]),
-                thumb_width=Subquery(thumb.values("width")[:1]),
-                thumb_height=Subquery(thumb.values("height")[:1]),
-            )
-        )
+        return self.with_thumb().defer("code", "description")
+
+    def for_detail(self):
+        """A post with its author, thumbnail, images (without their bytes) and jobs, in three queries."""
+        images = Prefetch("images", queryset=PostImage.objects.without_data().order_by("kind"))
+        return self.with_thumb().prefetch_related(images, "jobs")
+
+    def of_render_model(self, render_model):
+        """Posts of one render model; an unknown one raises ValidationError (the caller answers 404 or 400)."""
+        Post._meta.get_field("render_model").validate(render_model, None)
+        return self.filter(render_model=render_model)
+
+    def uploaded_by(self, user, *, within):
+        """The user's posts created in the last `within` seconds, newest first."""
+        since = timezone.now() - timedelta(seconds=within)
+        return self.filter(author=user, created_at__gt=since).order_by("-created_at")
 
     def without_images_or_jobs(self):
         return self.filter(images__isnull=True, jobs__isnull=True)
@@ -51,13 +68,14 @@ class PostQuerySet(models.QuerySet):
 class Post(models.Model):
     id = HyphenatedUUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     title = models.CharField(_("title"), max_length=MAX_TITLE_LENGTH)
-    description = models.TextField(_("description"), blank=True, default="")
+    description = models.TextField(_("description"), blank=True, default="", max_length=MAX_DESCRIPTION_LENGTH)
     render_model = models.CharField(_("render model"), max_length=16, choices=RenderModel.choices)
-    code = models.TextField(_("code"))
+    code = models.TextField(_("code"), validators=[validate_code], help_text=_("The source, at most 256 KiB of UTF-8."))
     capture_time = models.FloatField(
         _("capture time"),
         default=DEFAULT_CAPTURE_TIME,
-        validators=[MinValueValidator(0), MaxValueValidator(MAX_CAPTURE_TIME)],
+        blank=True,  # a blank capture time in the form means the default
+        validators=[validate_finite, MinValueValidator(0), MaxValueValidator(MAX_CAPTURE_TIME)],
         help_text=_("Seconds of animation before the image is captured."),
     )
     author = models.ForeignKey(
@@ -79,9 +97,27 @@ class Post(models.Model):
     def get_absolute_url(self):
         return reverse("posts:detail", args=[self.pk])
 
+    def clean(self):
+        """The rules that need more than one field: an SVG post must be an SVG document."""
+        if self.render_model != RenderModel.SVG:
+            return
+        try:
+            validate_code(self.code)
+        except ValidationError:
+            return  # the field's own error says what is wrong; parsing would only add noise
+        try:
+            validate_svg(self.code)
+        except ValidationError as exc:
+            raise ValidationError({"code": exc.messages}) from None
+
+    @property
+    def thumb_url(self):
+        """The thumbnail's versioned URL, or None; needs the with_thumb() annotation."""
+        return image_url(self.pk, ImageKind.THUMB, self.thumb_sha256) if self.thumb_sha256 else None
+
 
 def image_url(post_id, kind, sha256):
-    """The versioned image URL: a new capture has a new URL, so the old one may be cached forever."""
+    """The one builder of image URLs: versioned, so a new capture has a new URL and the old one is cached forever."""
     return f"{reverse('api:post-image', args=[post_id])}?kind={kind}&v={sha256[:12]}"
 
 
@@ -186,7 +222,7 @@ class PostImageJob(models.Model):
 class ListingVersion(models.Model):
     """One row whose number changes whenever anything a post listing shows changes.
 
-    Every web process keeps rendered listing pages keyed by this number (posts/listing_cache.py),
+    Every web process keeps rendered listing pages keyed by this number (posts/api/cache.py),
     so a page is reused until a post, an image or an author's name changes, on any process.
     """
 

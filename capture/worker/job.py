@@ -10,7 +10,8 @@ from django.db import DatabaseError, transaction
 from capture.browser import CaptureError, lap
 from capture.serve import harness_url
 from capture.worker.database import run_db
-from posts import jobs, storage
+from posts import jobs
+from posts.images import storage
 from posts.models import ImageKind, JobStatus
 
 logger = logging.getLogger(__name__)

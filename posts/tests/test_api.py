@@ -13,9 +13,10 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from posts import jobs
-from posts.models import MAX_CODE_BYTES, Post, PostImage
-from posts.storage import image_fields, save_image
+from posts.images.storage import image_fields, save_image
+from posts.models import Post, PostImage
 from posts.tests.conftest import CIRCLE_SVG, png_bytes, selects_image_data
+from posts.validators import MAX_CODE_BYTES
 
 LIST_FIELDS = {"id", "title", "render_model", "created_at", "author", "url", "thumb_url"}
 DETAIL_FIELDS = LIST_FIELDS | {"description", "code", "capture_time", "og_image_url", "images", "jobs"}

@@ -7,8 +7,8 @@ import pytest
 from django.utils import timezone
 from PIL import Image
 
+from posts.images.storage import image_fields
 from posts.models import Post, PostImage
-from posts.storage import image_fields
 from posts.tests.conftest import png_bytes
 from posts.views import LIVE_PREVIEW_CAP
 

@@ -237,7 +237,7 @@ def svg_post(db):
     return make_post("svg", SVG_SUNRISE)
 
 
-def test_harness_response_sandboxes_the_page_with_a_fresh_nonce(client, svg_post):
+def test_the_harness_page_is_sandboxed_with_a_fresh_nonce(client, svg_post):
     first = client.get(f"/posts/{svg_post.pk}/render")
     second = client.get(f"/posts/{svg_post.pk}/render")
     assert first.status_code == 200
@@ -265,7 +265,7 @@ def test_harness_may_be_framed_by_the_site_only(client, svg_post):
     assert "X-Frame-Options" not in response
 
 
-def test_harness_response_sends_no_referrer_and_is_never_cached_by_shared_caches(client, svg_post):
+def test_the_harness_page_sends_no_referrer_and_is_never_cached_by_shared_caches(client, svg_post):
     response = client.get(f"/posts/{svg_post.pk}/render")
     assert response["Referrer-Policy"] == "no-referrer"
     assert response["X-Content-Type-Options"] == "nosniff"

@@ -5,7 +5,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from posts.storage import save_image
+from posts.images.storage import save_image
 from posts.tests.conftest import png_bytes, selects_image_data
 
 

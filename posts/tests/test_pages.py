@@ -6,9 +6,10 @@ import pytest
 from django.utils import timezone
 from PIL import Image
 
-from posts import jobs, services, views
+from posts import jobs, services
+from posts.api.pagination import NewestFirstPagination
+from posts.images.storage import image_fields
 from posts.models import Post, PostImage
-from posts.storage import image_fields
 from posts.tests.conftest import CIRCLE_SVG, png_bytes
 
 HOSTILE_TITLE = 'Quote " apostrophe \' <b>bold</b> "><script>alert(1)</script>'
@@ -87,11 +88,11 @@ def test_feed_filters_by_render_model(client, user):
 
 def test_feed_answers_404_for_an_unknown_render_model_or_cursor(client, db):
     assert client.get("/?render_model=flash").status_code == 404
-    assert client.get("/?older=not-a-cursor").status_code == 404
+    assert client.get("/?cursor=not-a-cursor").status_code == 404
 
 
 def test_feed_pages_back_and_forth_with_cursors_keeping_the_filter(client, user, monkeypatch):
-    monkeypatch.setattr(views, "FEED_PAGE_SIZE", 2)
+    monkeypatch.setattr(NewestFirstPagination, "page_size", 2)
     posts = make_posts(user, 5)
     make_posts(user, 3, render_model="canvas")  # filtered out
     urls = [p.get_absolute_url() for p in reversed(posts)]
@@ -113,7 +114,7 @@ def test_feed_pages_back_and_forth_with_cursors_keeping_the_filter(client, user,
 
 
 def test_feed_cursor_is_stable_when_new_posts_arrive(client, user, monkeypatch):
-    monkeypatch.setattr(views, "FEED_PAGE_SIZE", 2)
+    monkeypatch.setattr(NewestFirstPagination, "page_size", 2)
     posts = make_posts(user, 4)
     (older,) = page(client, "/").all("a", rel="next")
     make_posts(user, 3, start=timezone.now())  # published while the reader is on page one

@@ -1,22 +1,32 @@
-"""Checks on posted code that go beyond field lengths."""
+"""The rules a post's fields must meet. They sit on the model's fields (and Post.clean), so the
+API's serializer, the upload form and the preview all apply the same ones."""
+
+import math
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError, fromstring
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from posts.models import MAX_CODE_BYTES
-
+MAX_CODE_BYTES = 256 * 1024
 SVG_NAMESPACE = "http://www.w3.org/2000/svg"
 
 
-def validate_code_size(code):
+def validate_code(code):
+    if not code.strip():
+        raise ValidationError(_("Code may not be blank."), code="whitespace")
     size = len(code.encode("utf-8"))
     if size > MAX_CODE_BYTES:
         raise ValidationError(
             _("Code is %(size)s bytes; the limit is %(limit)s bytes (256 KiB).")
-            % {"size": size, "limit": MAX_CODE_BYTES}
+            % {"size": size, "limit": MAX_CODE_BYTES},
+            code="too_big",
         )
+
+
+def validate_finite(value):
+    if not math.isfinite(value):
+        raise ValidationError(_("Enter a number."), code="not_finite")
 
 
 def validate_svg(code):

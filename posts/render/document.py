@@ -1,39 +1,24 @@
 """The render harness page: one post's code, run full-viewport in an opaque-origin sandbox.
 
-Both the viewer's iframe and the capture worker load it; the JavaScript is in static/render/.
+The viewer's iframe, the upload preview and the capture worker all load it; its JavaScript is
+built from static/render/.
 """
 
-import math
 import secrets
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.http import HttpResponse, HttpResponseBadRequest
-from django.shortcuts import get_object_or_404
+from django.http import HttpResponse
 from django.template.loader import render_to_string
-from django.views.decorators.clickjacking import xframe_options_exempt
-from django.views.decorators.http import require_safe
-
-from posts.models import MAX_CAPTURE_TIME, Post
+from django.urls import reverse
 
 
-@require_safe
-@xframe_options_exempt  # framed by the site: frame-ancestors in the CSP says by whom
-def render(request, post_id):
-    post = get_object_or_404(Post, pk=post_id)
-    capture_time = post.capture_time
-    if "t" in request.GET:
-        try:
-            capture_time = float(request.GET["t"])
-        except ValueError:
-            capture_time = math.nan
-        if not 0 <= capture_time <= MAX_CAPTURE_TIME:
-            return HttpResponseBadRequest(f"t must be a number of seconds from 0 to {MAX_CAPTURE_TIME:g}.")
-    mode = "capture" if request.GET.get("mode") == "capture" else "live"
-    return render_document(post, mode=mode, capture_time=capture_time)
+def render_url(post_id):
+    """Where pages frame a post's harness: on the cookieless RENDER_ORIGIN when one is configured."""
+    return settings.RENDER_ORIGIN + reverse("posts:render", args=[post_id])
 
 
-def render_document(post, *, mode="live", capture_time=None):
+def render_document(post, *, mode="live"):
     """The harness page for a post (saved or not), with its security headers.
 
     The same for every request, so the view, the upload preview and the capture worker all call it.
@@ -43,7 +28,7 @@ def render_document(post, *, mode="live", capture_time=None):
         "id": str(post.pk),
         "render_model": post.render_model,
         "code": post.code,
-        "capture_time": post.capture_time if capture_time is None else capture_time,
+        "capture_time": post.capture_time,
         # The first 32 bits of the id: the same post always draws the same random numbers.
         "seed": int(str(post.pk).replace("-", "")[:8], 16),
         "mode": mode,

@@ -1,15 +1,27 @@
-"""Serving stored images with validators that let every cache do the right thing."""
+"""Serving stored images with validators that let every cache do the right thing.
+
+The image endpoint is the site's hottest path, so it is answered by a middleware right after
+WhiteNoise with one plain SQL lookup (see serve_images_early); the URLconf routes the same URL
+here too, for reverse() and the schema.
+"""
 
 import re
 import uuid
 
 from django.db import connection
 from django.http import HttpResponse, HttpResponseNotModified, JsonResponse
+from django.shortcuts import get_object_or_404
+from django.views.decorators.http import require_safe
 
+from posts.images import card
 from posts.models import ImageKind, Post, PostImage
 
 IMMUTABLE = "public, max-age=86400, immutable"
 REVALIDATE = "public, no-cache"
+# The OG URL is fixed while its image changes (text card, then the capture, then recaptures), so
+# caches keep it briefly and then revalidate with the ETag; the text card is replaced soonest.
+STORED_OG_CACHE_CONTROL = "public, max-age=300"
+CARD_CACHE_CONTROL = "public, max-age=60"
 DETAIL_SCHEMA = {"type": "object", "properties": {"detail": {"type": "string"}}, "required": ["detail"]}
 
 
@@ -138,6 +150,36 @@ def post_image(request, post_id):
         if Post.objects.filter(pk=post_id).exists():
             return error(404, "This post has no image of that kind yet.")
         return error(404, "No such post.")
+    return response
+
+
+@require_safe
+def opengraph_image(request, post_id):
+    """The captured OG image when there is one, else a text card drawn now; never cached for long."""
+    response = stored_image_response(
+        request, post_id=post_id, kind=ImageKind.OG, cache_control=lambda row: STORED_OG_CACHE_CONTROL
+    )
+    if response is not None:
+        return response
+    post = get_object_or_404(
+        Post.objects.select_related("author").only("title", "render_model", "author__username"), pk=post_id
+    )
+    text = {
+        "title": post.title,
+        "render_model": post.render_model,
+        "render_model_label": post.get_render_model_display(),
+        "author": post.author.get_username() if post.author else "",
+    }
+    etag = card.card_etag(**text)
+    if etag_matches(request.headers.get("If-None-Match", ""), etag):
+        response = HttpResponseNotModified()
+    else:
+        data = card.render_card(**text)
+        response = HttpResponse(b"" if request.method == "HEAD" else data, content_type="image/png")
+        response["Content-Length"] = str(len(data))
+    response["ETag"] = f'"{etag}"'
+    response["Cache-Control"] = CARD_CACHE_CONTROL
+    response["X-Content-Type-Options"] = "nosniff"
     return response
 
 

@@ -1,21 +1,8 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from posts.models import (
-    DEFAULT_CAPTURE_TIME,
-    MAX_CAPTURE_TIME,
-    MAX_DESCRIPTION_LENGTH,
-    MAX_TITLE_LENGTH,
-    ImageKind,
-    Post,
-    PostImage,
-    PostImageJob,
-    RenderModel,
-    image_url,
-)
-from posts.validation import validate_code_size, validate_svg
+from posts.models import ImageKind, Post, PostImage, PostImageJob
 
 
 class PostListSerializer(serializers.ModelSerializer):
@@ -39,11 +26,7 @@ class PostListSerializer(serializers.ModelSerializer):
         {"type": "string", "nullable": True, "description": "Versioned thumbnail URL; null until captured."}
     )
     def get_thumb_url(self, post):
-        sha256 = getattr(post, "thumb_sha256", None)
-        if sha256 is None:
-            image = next((i for i in post.images.all() if i.kind == ImageKind.THUMB), None)
-            sha256 = image.sha256 if image else None
-        return image_url(post.pk, ImageKind.THUMB, sha256) if sha256 else None
+        return post.thumb_url
 
 
 class PostImageSerializer(serializers.ModelSerializer):
@@ -83,32 +66,22 @@ class PostDetailSerializer(PostListSerializer):
         return image.url if image else None
 
 
-class PostCreateSerializer(serializers.Serializer):
-    """What a client may send to create a post."""
+class PostCreateSerializer(serializers.ModelSerializer):
+    """What a client may send to create a post; the rules are the model's (its field validators and clean())."""
 
-    title = serializers.CharField(max_length=MAX_TITLE_LENGTH, trim_whitespace=True)
-    description = serializers.CharField(
-        max_length=MAX_DESCRIPTION_LENGTH, required=False, allow_blank=True, trim_whitespace=True, default=""
-    )
-    render_model = serializers.ChoiceField(choices=RenderModel.choices)
-    code = serializers.CharField(trim_whitespace=False, help_text=_("The source, at most 256 KiB of UTF-8."))
-    capture_time = serializers.FloatField(
-        min_value=0, max_value=MAX_CAPTURE_TIME, required=False, default=DEFAULT_CAPTURE_TIME
-    )
-
-    def validate_code(self, code):
-        if not code.strip():
-            raise serializers.ValidationError(_("Code may not be blank."))
-        try:
-            validate_code_size(code)
-        except DjangoValidationError as exc:
-            raise serializers.ValidationError(exc.messages) from None
-        return code
+    class Meta:
+        model = Post
+        fields = ["title", "description", "render_model", "code", "capture_time"]
+        extra_kwargs = {"code": {"trim_whitespace": False}}
 
     def validate(self, data):
-        if data["render_model"] == RenderModel.SVG:
-            try:
-                validate_svg(data["code"])
-            except DjangoValidationError as exc:
-                raise serializers.ValidationError({"code": exc.messages}) from None
+        try:
+            Post(**data).clean()
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.message_dict) from None
         return data
+
+    def to_representation(self, post):
+        """A created post is answered with everything its detail shows."""
+        post = Post.objects.for_detail().get(pk=post.pk)
+        return PostDetailSerializer(post, context=self.context).data
