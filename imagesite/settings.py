@@ -2,6 +2,7 @@
 
 import os
 import re
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -119,6 +120,13 @@ SITE_URL = site_url_from_env()
 SITE_HOST = urlsplit(SITE_URL).hostname
 SITE_IS_HTTPS = SITE_URL.startswith("https://")
 
+# A separate, cookieless origin for the render harness in production (empty: this site).
+RENDER_ORIGIN = (env("RENDER_ORIGIN") or "").rstrip("/")
+if RENDER_ORIGIN and not re.fullmatch(r"https?://[^/\s]+", RENDER_ORIGIN):
+    raise ImproperlyConfigured(
+        f"RENDER_ORIGIN must be an origin such as https://render.example.com, not {RENDER_ORIGIN!r}."
+    )
+
 ALLOWED_HOSTS = [h.strip() for h in (env("DJANGO_ALLOWED_HOSTS") or "").split(",") if h.strip()]
 if not ALLOWED_HOSTS:
     ALLOWED_HOSTS = [SITE_HOST, "localhost", "127.0.0.1", "[::1]"]
@@ -136,6 +144,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
     "posts",
     "capture",
 ]
@@ -152,6 +161,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "imagesite.urls"
@@ -181,6 +193,17 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Failed logins are counted per account and per client address (django-axes, in the database, so
+# every process shares the count); either one locks logins for a while. A lockout of an account
+# is also what someone guessing its password can cause: that is the price of stopping them.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "imagesite.security.client_address"
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
@@ -229,9 +252,52 @@ CSRF_COOKIE_SECURE = SITE_IS_HTTPS
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if SITE_IS_HTTPS else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SITE_IS_HTTPS
 SECURE_HSTS_PRELOAD = SITE_IS_HTTPS and env_bool("SECURE_HSTS_PRELOAD", True)
-if env_bool("DJANGO_BEHIND_PROXY", False):
-    # Only behind a proxy that sets this header itself; otherwise clients could spoof HTTPS.
+BEHIND_PROXY = env_bool("DJANGO_BEHIND_PROXY", False)
+if BEHIND_PROXY:
+    # Only behind a proxy that sets these headers itself; otherwise clients could spoof them.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Our own pages (the render harness sends its own, stricter policy): scripts and everything else
+# only from this site, frames only of the render harness, no plugins, no other site may frame us.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        # Inline style attributes (the admin's widgets, our image previews); CSS loads nothing else.
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "frame-src": ["'self'", RENDER_ORIGIN] if RENDER_ORIGIN else ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+# Nothing on our pages needs a device; frames inherit these limits, so posted code gets none either.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "bluetooth",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "idle-detection",
+        "local-fonts",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "publickey-credentials-get",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "xr-spatial-tracking",
+    )
+}
 
 UPLOAD_THROTTLE_RATE = env("UPLOAD_THROTTLE_RATE", "60/minute")
 if not re.fullmatch(r"[1-9]\d*/(s|sec|second|m|min|minute|h|hour|d|day)", UPLOAD_THROTTLE_RATE):
@@ -246,7 +312,10 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["posts.api.parsers.JSONParser"],
+    # Behind our proxy the client is the address it appended to X-Forwarded-For; otherwise the
+    # header is the client's own words and is ignored (None would trust it).
+    "NUM_PROXIES": 1 if BEHIND_PROXY else 0,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "posts.api.views.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
@@ -280,13 +349,6 @@ CAPTURE_LEASE_SECONDS = env_int("CAPTURE_LEASE_SECONDS", 300, minimum=5)
 CAPTURE_BROWSER_PATH = env("CAPTURE_BROWSER_PATH")
 CAPTURE_CHROMIUM_SANDBOX = env_bool("CAPTURE_CHROMIUM_SANDBOX", False)
 
-# A separate, cookieless origin for the render harness in production (empty: this site).
-RENDER_ORIGIN = (env("RENDER_ORIGIN") or "").rstrip("/")
-if RENDER_ORIGIN and not re.fullmatch(r"https?://[^/\s]+", RENDER_ORIGIN):
-    raise ImproperlyConfigured(
-        f"RENDER_ORIGIN must be an origin such as https://render.example.com, not {RENDER_ORIGIN!r}."
-    )
-
 LOG_LEVEL = (env("LOG_LEVEL") or "INFO").upper()
 if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
     raise ImproperlyConfigured(f"LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL, not {LOG_LEVEL!r}.")
@@ -296,6 +358,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "loggers": {
+        # Without this, Django logs a server error's traceback only with DEBUG on (or by mail to ADMINS).
+        "django": {"handlers": ["console"], "level": "WARNING", "propagate": False},
         "posts": {"handlers": ["console"], "level": LOG_LEVEL},
         "capture": {"handlers": ["console"], "level": LOG_LEVEL},
     },

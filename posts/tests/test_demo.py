@@ -78,7 +78,7 @@ def test_each_demo_runs_live_on_its_post_page_with_its_documented_colour(demo, l
     post = Post.objects.create(title=demo.title, render_model=demo.render_model, code=demo.code)
     page.set_viewport_size({"width": 1280, "height": 900})
     page.goto(live_server.url + post.get_absolute_url())
-    page.wait_for_function("document.getElementById('render-status').textContent.includes('Running live')")
+    page.wait_for_function("() => document.getElementById('render-status').textContent.includes('Running live')")
     box = page.locator("iframe#post-render").bounding_box()
     centre = (int(box["x"] + box["width"] / 2), int(box["y"] + box["height"] / 2))
     for _ in range(50):  # a live frame paints when the machine lets it; look again, boundedly

@@ -71,7 +71,7 @@ def card(post):
 def test_cards_with_thumbnails_show_their_images_and_no_live_frame(live_server, page, user):
     posts = [make_post(user, f"red {n}", minutes=n, thumb=RED) for n in range(3)]
     page.goto(live_server.url + "/")
-    page.wait_for_function("[...document.images].every(img => img.complete && img.naturalWidth > 0)")
+    page.wait_for_function("() => [...document.images].every(img => img.complete && img.naturalWidth > 0)")
     page.wait_for_timeout(300)
     assert page.locator("iframe").count() == 0
     assert close_to(pixel_at_centre(page, f"{card(posts[-1])} img"), RED)
@@ -117,7 +117,7 @@ def test_imageless_cards_go_live_only_in_view_and_never_more_than_the_cap(live_s
 def test_pointing_at_a_card_plays_it_live_and_leaving_shows_the_image_again(live_server, page, user):
     post = make_post(user, "green behind red", thumb=RED)
     page.goto(live_server.url + "/")
-    page.wait_for_function("[...document.images].every(img => img.complete && img.naturalWidth > 0)")
+    page.wait_for_function("() => [...document.images].every(img => img.complete && img.naturalWidth > 0)")
     page.hover(f"{card(post)} .card-link")
     page.locator(f"{card(post)}.is-live").wait_for()
     assert shows_colour(page, f"{card(post)} .card-media", GREEN)
@@ -194,7 +194,7 @@ def test_post_page_runs_the_code_large_and_copies_it(live_server, page, user):
     post = make_post(user, "green")
     page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
     page.goto(live_server.url + post.get_absolute_url())
-    page.wait_for_function("document.getElementById('render-status').textContent.includes('Running live')")
+    page.wait_for_function("() => document.getElementById('render-status').textContent.includes('Running live')")
     assert page.locator("iframe#post-render").get_attribute("sandbox") == "allow-scripts"
     assert shows_colour(page, "iframe#post-render", GREEN)
     page.click("#copy-code")
@@ -223,7 +223,7 @@ def test_upload_form_previews_the_draft_and_publishes_it(live_server, page, user
     page.fill("#id_title", "Green field")
     page.select_option("#id_render_model", "canvas")
     page.fill("#id_code", GREEN_CANVAS)
-    page.wait_for_function("document.getElementById('render-status').textContent.includes('Running live')")
+    page.wait_for_function("() => document.getElementById('render-status').textContent.includes('Running live')")
     assert shows_colour(page, "#preview-frame", GREEN)
     page.click("button.button-primary")
     page.wait_for_url("**/posts/*-*")
@@ -242,7 +242,7 @@ def test_a_canvas_post_fills_its_frame_even_when_the_stylesheet_arrives_late(liv
     page.route("**/site/site.css", slow_stylesheet)
     page.set_viewport_size({"width": 1280, "height": 900})
     page.goto(live_server.url + post.get_absolute_url())
-    page.wait_for_function("document.getElementById('render-status').textContent.includes('Running live')")
+    page.wait_for_function("() => document.getElementById('render-status').textContent.includes('Running live')")
     box = page.locator("iframe#post-render").bounding_box()
     assert box["width"] > 600
     assert shows_colour(page, "iframe#post-render", GREEN)

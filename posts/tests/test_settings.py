@@ -28,6 +28,8 @@ CONFIG_VARS = {
     "SECURE_HSTS_PRELOAD",
     "DJANGO_BEHIND_PROXY",
     "LOG_LEVEL",
+    "LOGIN_FAILURE_LIMIT",
+    "LOGIN_LOCKOUT_MINUTES",
     "DB_HOST",
     "DB_PORT",
     "DB_USERNAME",
@@ -99,6 +101,8 @@ def settings_of(*names, **env):
         ({"DATA_UPLOAD_MAX_MEMORY_SIZE": "1MB"}, "DATA_UPLOAD_MAX_MEMORY_SIZE"),
         ({"SECURE_HSTS_SECONDS": "-1"}, "SECURE_HSTS_SECONDS"),
         ({"DJANGO_BEHIND_PROXY": "sometimes"}, "DJANGO_BEHIND_PROXY"),
+        ({"LOGIN_FAILURE_LIMIT": "0"}, "LOGIN_FAILURE_LIMIT"),
+        ({"LOGIN_LOCKOUT_MINUTES": "forever"}, "LOGIN_LOCKOUT_MINUTES"),
     ],
 )
 def test_a_bad_setting_stops_start_up_with_one_sentence(env, names):
@@ -252,3 +256,33 @@ def test_gunicorn_serves_collected_static_files_in_production(tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_a_production_server_error_is_logged_with_its_traceback(tmp_path):
+    # A database nobody migrated: every listing is a server error, as a broken deploy would give.
+    env = {**PRODUCTION, "DATABASE_URL": f"sqlite:///{tmp_path / 'unmigrated.sqlite3'}"}
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--no-control-socket", "-b", f"127.0.0.1:{port}", "imagesite.wsgi"],
+        cwd=BASE_DIR,
+        env=environment(**env),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        for _ in range(200):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert server.poll() is None, server.stderr.read()
+                time.sleep(0.05)
+        status, _, body = fetch(f"http://127.0.0.1:{port}/api/posts")
+        assert status == 500
+        assert b"no such table" not in body  # the visitor learns nothing
+    finally:
+        server.terminate()
+        _, stderr = server.communicate(timeout=30)
+    assert "ERROR django.request: Internal Server Error: /api/posts" in stderr
+    assert "Traceback" in stderr and "no such table" in stderr
