@@ -776,6 +776,24 @@ requestAnimationFrame(frame);"""
 
 
 @pytest.mark.browser
+@pytest.mark.parametrize(
+    ("render_model", "code", "message"),
+    [
+        # Thrown by the browser under the harness's own code (capture mode wraps WebGL draws).
+        ("canvas", "const gl = canvas.getContext('webgl');\ngl.drawArrays();", "only 0 present. (line 2)"),
+        # Thrown inside three.js, called from the post's code.
+        ("three", "const v = new THREE.Vector3();\nv.copy(null);", "of null (reading 'x') (line 2)"),
+    ],
+    ids=["in-the-harness", "in-three"],
+)
+def test_an_error_thrown_in_our_scripts_keeps_its_message(live_server, page, render_model, code, message):
+    # A cross-origin script loaded without CORS would turn these into a bare "Script error.".
+    state = open_render(page, live_server, make_post(render_model, code), mode="capture")
+    assert state["status"] == "error"
+    assert message in state["error"]["message"]
+
+
+@pytest.mark.browser
 def test_three_error_is_reported(live_server, page):
     state = open_render(page, live_server, make_post("three", "new THREE.NoSuchThing();"))
     assert state["status"] == "error"
