@@ -24,7 +24,7 @@ def static_files_for_any_origin():
     """Serve static files with Access-Control-Allow-Origin: *, as whitenoise does in production.
 
     live_server serves /static/ with Django's own handler, which leaves the header out; the render
-    harness runs in an opaque origin ("null"), and its module scripts (three.js) need it.
+    harness runs in an opaque origin ("null") and loads its scripts with CORS (crossorigin).
     """
     from django.contrib.staticfiles.handlers import StaticFilesHandlerMixin
 

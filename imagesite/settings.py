@@ -222,8 +222,8 @@ STATIC_ROOT = Path(env("DJANGO_STATIC_ROOT", BASE_DIR / "var" / "static"))
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns about a missing root
 STATICFILES_DIRS = [
     BASE_DIR / "static",
-    # three.js comes from the pinned npm package, bundled by `make frontend`, served by us, never from a CDN.
-    ("vendor/three", BASE_DIR / "var" / "vendor" / "three"),
+    # Built by `make frontend`: the render harness and three.js (from the pinned npm package, never a CDN).
+    BASE_DIR / "var" / "frontend",
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

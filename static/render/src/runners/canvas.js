@@ -1,0 +1,53 @@
+import { realSetTimeout } from "../natives.js";
+import { capture, framed } from "../post.js";
+import { runCode } from "../code.js";
+import { ready } from "../frames.js";
+
+// canvas: the post's code runs with a full-viewport <canvas id="canvas"> and the globals canvas,
+// ctx, width and height, plus any `globals` a runner built on this one adds (three: THREE).
+export function runCanvas(globals = {}) {
+  whenSized(() => start(globals));
+}
+
+// A frame can start before its page's stylesheet has given it a size (it then has the default
+// 300x150, or none), and a sketch reads its size once: in a viewer's page, wait for the real
+// size, for two seconds at most.
+export function whenSized(run) {
+  const unsized = () => (innerWidth === 300 && innerHeight === 150) || !innerWidth || !innerHeight;
+  if (capture || !framed || !unsized()) return run();
+  const go = () => {
+    window.removeEventListener("resize", onResize);
+    run();
+  };
+  const onResize = () => unsized() || go();
+  window.addEventListener("resize", onResize);
+  realSetTimeout(() => unsized() && go(), 2000);
+}
+
+function start(globals) {
+  const canvas = document.createElement("canvas");
+  canvas.id = "canvas";
+  canvas.width = window.innerWidth;
+  canvas.height = window.innerHeight;
+  document.body.appendChild(canvas);
+  let used = false;
+  const getContext = canvas.getContext;
+  canvas.getContext = function (...args) {
+    used = true;
+    canvas.hidden = false;
+    return getContext.apply(this, args);
+  };
+  Object.defineProperty(window, "ctx", {
+    // Made on first use, so a sketch may ask the canvas for WebGL instead.
+    get: () => canvas.getContext("2d"),
+    set: (value) => Object.defineProperty(window, "ctx", { value, writable: true, configurable: true, enumerable: true }),
+    configurable: true,
+    enumerable: true,
+  });
+  if (!runCode({ canvas, width: canvas.width, height: canvas.height, ...globals })) return;
+  // A three.js scene that appended its own renderer.domElement: our empty canvas would push it
+  // out of the viewport.
+  const others = [...document.body.children].filter((el) => el !== canvas && !["SCRIPT", "STYLE"].includes(el.tagName));
+  if (!used && others.length) canvas.hidden = true;
+  ready();
+}

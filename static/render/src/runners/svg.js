@@ -1,0 +1,119 @@
+import { capture, post } from "../post.js";
+import { ready } from "../frames.js";
+import { fail } from "../report.js";
+
+const SVG_NS = "http://www.w3.org/2000/svg";
+const XLINK_NS = "http://www.w3.org/1999/xlink";
+// Capture mode stretches animation time by this factor (see pinAnimations).
+const SLOW = 1e5;
+
+// svg: the post is shown as an image (<img> of a blob: URL), never inlined, so its scripts and
+// event handlers never run and it loads nothing; SMIL and CSS animations still play.
+export function runSvg() {
+  const doc = new DOMParser().parseFromString(addNamespaces(post.code), "image/svg+xml");
+  const problem = doc.querySelector("parsererror");
+  const root = doc.documentElement;
+  if (problem) {
+    const detail = problem.querySelector("div") || problem;
+    fail("svg", `The SVG is not well-formed XML: ${detail.textContent.trim()}`);
+    return;
+  }
+  if (root.namespaceURI !== SVG_NS || root.localName !== "svg") {
+    fail("svg", `The root element must be <svg>, not <${root.localName}>.`);
+    return;
+  }
+  // Scale to fit: an image is only scaled with a viewBox, so make one from width and height.
+  if (!root.hasAttribute("viewBox")) {
+    const width = lengthInPixels(root.getAttribute("width"));
+    const height = lengthInPixels(root.getAttribute("height"));
+    if (width && height) root.setAttribute("viewBox", `0 0 ${width} ${height}`);
+  }
+  if (capture) pinAnimations(root, post.capture_time * 1000);
+
+  const blob = new Blob([new XMLSerializer().serializeToString(doc)], { type: "image/svg+xml" });
+  const img = document.createElement("img");
+  img.id = "svg";
+  img.alt = "";
+  img.src = URL.createObjectURL(blob);
+  document.body.appendChild(img);
+  img.decode().then(
+    () => ready(),
+    () => fail("svg", "The SVG could not be shown as an image."),
+  );
+}
+
+// Hand-written SVG often leaves out xmlns (fine inline in HTML, but then an image shows nothing)
+// or uses xlink:href without declaring the prefix: add them to the root start tag.
+function addNamespaces(source) {
+  const root = /^(?:\s|<\?[\s\S]*?\?>|<!--[\s\S]*?-->|<!DOCTYPE[^>[]*(?:\[[\s\S]*?\])?\s*>)*<svg\b[^>]*>/i.exec(source);
+  if (!root) return source;
+  let tag = root[0];
+  if (!/\sxmlns\s*=/.test(tag)) tag = tag.replace(/<svg\b/i, `$& xmlns="${SVG_NS}"`);
+  if (/\bxlink:/.test(source) && !/\sxmlns:xlink\s*=/.test(tag)) tag = tag.replace(/<svg\b/i, `$& xmlns:xlink="${XLINK_NS}"`);
+  return tag + source.slice(root[0].length);
+}
+
+const PIXELS_PER = { "": 1, px: 1, pt: 4 / 3, pc: 16, mm: 96 / 25.4, cm: 96 / 2.54, in: 96 };
+
+function lengthInPixels(value) {
+  const match = /^\s*([\d.]+)\s*(px|pt|pc|mm|cm|in)?\s*$/.exec(value || "");
+  return match ? Number(match[1]) * PIXELS_PER[match[2] || ""] : 0;
+}
+
+function parseClock(text) {
+  const value = text.trim();
+  let match = /^(?:(\d+):)?(\d+):(\d+(?:\.\d+)?)$/.exec(value); // [hh:]mm:ss[.f]
+  if (match) return ((Number(match[1] || 0) * 60 + Number(match[2])) * 60 + Number(match[3])) * 1000;
+  match = /^([+-]?(?:\d+\.?\d*|\.\d+))(h|min|s|ms)?$/.exec(value);
+  if (!match) return NaN;
+  return Number(match[1]) * { h: 3600000, min: 60000, s: 1000, ms: 1 }[match[2] || "s"];
+}
+
+// Capture mode: an image's animations run on the browser's own clock, which the harness cannot
+// drive. So every animation time is stretched by SLOW and each animation starts capture_time in
+// the past: the image shows the frame at capture_time and then moves by ~1e-5 s per second.
+function pinAnimations(root, atMs) {
+  const scale = (text) => {
+    const ms = parseClock(text);
+    return Number.isNaN(ms) ? text : `${ms * SLOW}ms`;
+  };
+  // A begin or end list: plain offsets move into the past; "id.end+1s" only has its offset scaled.
+  const shiftList = (list) =>
+    list
+      .split(";")
+      .map((part) => {
+        const ms = parseClock(part);
+        if (!Number.isNaN(ms)) return `${(ms - atMs) * SLOW}ms`;
+        const relative = /^(.*?)([+-])\s*([^+-]+)$/.exec(part.trim());
+        return relative ? relative[1] + relative[2] + scale(relative[3]) : part;
+      })
+      .join(";");
+  for (const el of root.querySelectorAll("animate, animateTransform, animateMotion, animateColor, set")) {
+    el.setAttribute("begin", shiftList(el.getAttribute("begin") || "0s"));
+    if (el.hasAttribute("end")) el.setAttribute("end", shiftList(el.getAttribute("end")));
+    for (const name of ["dur", "min", "max", "repeatDur"]) {
+      if (el.hasAttribute(name)) el.setAttribute(name, scale(el.getAttribute(name)));
+    }
+  }
+  // CSS: scale durations and delays in animation declarations, and shift the delays.
+  const TIME = /(^|[\s,(])([+-]?(?:\d+\.?\d*|\.\d+))(m?s)\b/gi;
+  const toMs = (number, unit) => Number(number) * (unit.toLowerCase() === "s" ? 1000 : 1);
+  const pinCss = (css) =>
+    css.replace(/(animation(?:-duration|-delay)?)\s*:\s*([^;}]*)/gi, (whole, property, value) => {
+      const kind = property.toLowerCase().replace(/^.*animation-?/, "");
+      const animations = value.split(",").map((one) => {
+        let count = 0;
+        const pinned = one.replace(TIME, (all, before, number, unit) => {
+          count += 1;
+          const ms = toMs(number, unit);
+          const delay = kind === "delay" || (kind === "" && count === 2);
+          return `${before}${(delay ? ms - atMs : ms) * SLOW}ms`;
+        });
+        // A shorthand with a duration and no delay starts at 0 s: give it the shifted delay.
+        return kind === "" && count === 1 ? `${pinned} ${-atMs * SLOW}ms` : pinned;
+      });
+      return `${property}: ${animations.join(",")}`;
+    });
+  for (const style of root.querySelectorAll("style")) style.textContent = pinCss(style.textContent);
+  for (const el of root.querySelectorAll("[style]")) el.setAttribute("style", pinCss(el.getAttribute("style")));
+}
