@@ -1,6 +1,8 @@
 """Pytest fixtures and rules shared by every app's tests."""
 
 import os
+import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -9,6 +11,26 @@ import pytest
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 BROWSER_ARGS = ["--disable-background-networking", "--disable-component-update", "--no-first-run"]
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def pytest_sessionstart(session):
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if build_frontend(BASE_DIR) and reporter:
+        reporter.write_line("Rebuilt the front-end bundles.")
+
+
+def build_frontend(base_dir):
+    """Rebuild the bundles the tests load when a source is newer (make knows which); True if it did."""
+    try:
+        if subprocess.run(["make", "--question", "frontend"], cwd=base_dir, capture_output=True).returncode == 0:
+            return False
+        built = subprocess.run(["make", "--silent", "frontend"], cwd=base_dir, capture_output=True, text=True)
+    except FileNotFoundError:
+        pytest.exit("The tests need make to check that the front-end bundles are built from the current sources.")
+    if built.returncode:
+        pytest.exit(f"The front-end bundles are older than their sources and make frontend failed:\n{built.stderr}")
+    return True
 
 
 def pytest_runtest_setup(item):
