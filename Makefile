@@ -44,7 +44,7 @@ $(VENV)/.installed: requirements.txt
 	@touch $@
 
 # The scripts the render page loads, built into var/frontend/ (a STATICFILES_DIRS entry) by esbuild,
-# pinned in package-lock.json. The tests rebuild them first when a source is newer (imagesite/testing.py).
+# pinned in package-lock.json. The tests rebuild them first when a source is newer (the root conftest.py).
 BUNDLES := var/frontend/render/harness.js var/frontend/vendor/three/three.min.js
 ESBUILD := node_modules/.bin/esbuild --bundle --format=iife --log-level=warning
 

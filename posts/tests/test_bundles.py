@@ -1,10 +1,10 @@
-"""The front-end bundles the tests load are rebuilt first when a source is newer (imagesite/testing.py)."""
+"""The front-end bundles the tests load are rebuilt first when a source is newer (the root conftest.py)."""
 
 import shutil
 
 import pytest
 
-from imagesite.testing import BASE_DIR, build_frontend
+from conftest import BASE_DIR, build_frontend
 
 
 @pytest.fixture
