@@ -64,6 +64,9 @@ var/frontend/render/harness.js: $(shell find static/render/src -name "*.js") nod
 var/frontend/vendor/three/three.min.js: static/render/src/vendor/three.js node_modules/.package-lock.json Makefile
 	$(ESBUILD) static/render/src/vendor/three.js --minify --legal-comments=inline --outfile=$@
 
+# Links that leave a page (og:image, the API's next/previous) are built from SITE_URL: by default
+# the address make run serves (set SITE_URL and DJANGO_ALLOWED_HOSTS to serve other machines).
+run: export SITE_URL ?= http://$(if $(filter 0.0.0.0,$(HOST)),127.0.0.1,$(HOST)):$(PORT)
 run: setup
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
@@ -79,6 +82,7 @@ test: setup
 
 lint: python
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 check: python
 	$(PY) manage.py check
