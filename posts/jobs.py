@@ -3,6 +3,9 @@
 pending --claim--> running --mark_success--> success
                            --mark_failed---> pending (retry after backoff) | failed
 running --(lease expired)--> pending | failed        any --retry--> pending (attempts 0)
+
+Jobs are claimed by priority (JobPriority: new posts, then retries, then backfill), then by when
+they became due. A job going back to pending for another try moves to the retry lane at least.
 """
 
 import logging
@@ -12,9 +15,10 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
-from posts.models import LAST_ERROR_LENGTH, ImageKind, JobStatus, Post, PostImageJob
+from posts.models import LAST_ERROR_LENGTH, ImageKind, JobPriority, JobStatus, Post, PostImageJob
 
 logger = logging.getLogger(__name__)
 
@@ -36,10 +40,14 @@ def _fresh_fields(now):
     }
 
 
-def enqueue(post, kind):
-    """Queue one image of a post; queueing it again resets the existing job instead of adding one."""
+def enqueue(post, kind, *, priority=JobPriority.NEW):
+    """Queue one image of a post; queueing it again resets the existing job instead of adding one.
+
+    So any number of requests for the same image leave one job; a capture in flight when it is
+    reset is discarded when it finishes (mark_success finds the job no longer its own).
+    """
     now = timezone.now()
-    fields = _fresh_fields(now)
+    fields = {**_fresh_fields(now), "priority": priority}
     for _attempt in range(3):
         if PostImageJob.objects.filter(post=post, kind=kind).update(**fields):
             return PostImageJob.objects.get(post=post, kind=kind)
@@ -51,10 +59,10 @@ def enqueue(post, kind):
     raise IntegrityError(f"could not enqueue {kind} for post {post.pk}")
 
 
-def enqueue_for_post(post):
+def enqueue_for_post(post, *, priority=JobPriority.NEW):
     """Queue both images (thumb and og) of a post, together."""
     with transaction.atomic():
-        return [enqueue(post, kind) for kind in ImageKind.values]
+        return [enqueue(post, kind, priority=priority) for kind in ImageKind.values]
 
 
 def enqueue_missing(limit=100):
@@ -125,7 +133,12 @@ def mark_failed(job, *, worker_id, error, transient, max_attempts=None):
     retry = transient and job.attempts < max_attempts
     fields = {"last_error": truncate_error(error), "heartbeat_at": None, "updated_at": now}
     if retry:
-        fields.update(status=JobStatus.PENDING, run_after=now + backoff_delay(job.attempts), locked_by="")
+        fields.update(
+            status=JobStatus.PENDING,
+            run_after=now + backoff_delay(job.attempts),
+            locked_by="",
+            priority=Greatest(F("priority"), JobPriority.RETRY),
+        )
     else:
         fields.update(status=JobStatus.FAILED, finished_at=now)
     updated = PostImageJob.objects.held_by(worker_id).filter(id=job.id).update(**fields)
@@ -163,7 +176,11 @@ def reclaim_stale(*, lease_seconds=None, max_attempts=None, now=None):
             status=JobStatus.FAILED, last_error=error, finished_at=now, **common
         )
         requeued = stale.filter(attempts__lt=max_attempts).update(
-            status=JobStatus.PENDING, last_error=error, run_after=now, **common
+            status=JobStatus.PENDING,
+            last_error=error,
+            run_after=now,
+            priority=Greatest(F("priority"), JobPriority.RETRY),
+            **common,
         )
     if failed or requeued:
         logger.warning("took back %s expired job(s): %s pending again, %s failed", failed + requeued, requeued, failed)
@@ -171,9 +188,12 @@ def reclaim_stale(*, lease_seconds=None, max_attempts=None, now=None):
 
 
 def retry(jobs):
-    """Send jobs (a queryset or a list) back to pending with their attempts reset, like the seed's manual UPDATE."""
+    """Send jobs (a queryset or a list) back to pending with their attempts reset, like the seed's manual UPDATE.
+
+    An operator asked for it, so they go first.
+    """
     ids = [job.pk for job in jobs]
-    return PostImageJob.objects.filter(id__in=ids).update(**_fresh_fields(timezone.now()))
+    return PostImageJob.objects.filter(id__in=ids).update(**_fresh_fields(timezone.now()), priority=JobPriority.NEW)
 
 
 def truncate_error(error):

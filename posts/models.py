@@ -166,6 +166,14 @@ class JobStatus(models.TextChoices):
     FAILED = "failed", _("failed")
 
 
+class JobPriority(models.IntegerChoices):
+    """Claim order, lowest first: a new post's images never wait behind a backfill or a retry."""
+
+    NEW = 0, _("new post or edit")
+    RETRY = 100, _("retry")
+    BACKFILL = 200, _("backfill or bulk recapture")
+
+
 class PostImageJobQuerySet(models.QuerySet):
     def pending(self):
         return self.filter(status=JobStatus.PENDING)
@@ -178,7 +186,7 @@ class PostImageJobQuerySet(models.QuerySet):
 
     def due(self, now=None):
         """Pending jobs whose backoff has passed, in the order the claim index serves them."""
-        return self.pending().filter(run_after__lte=now or timezone.now()).order_by("run_after", "id")
+        return self.pending().filter(run_after__lte=now or timezone.now()).order_by("priority", "run_after", "id")
 
     def stale(self, now, lease_seconds):
         """Running jobs whose worker has not sent a heartbeat within the lease."""
@@ -193,6 +201,9 @@ class PostImageJob(models.Model):
     kind = models.CharField(max_length=8, choices=ImageKind.choices)
     status = models.CharField(max_length=8, choices=JobStatus.choices, default=JobStatus.PENDING)
     attempts = models.PositiveIntegerField(default=0)
+    priority = models.PositiveSmallIntegerField(
+        choices=JobPriority.choices, default=JobPriority.NEW, help_text=_("Claimed lowest first.")
+    )
     # NULL, not "", when there is no error: the seed's column and its operators' queries expect it.
     last_error = models.CharField(max_length=LAST_ERROR_LENGTH, null=True, blank=True)  # noqa: DJ001
     run_after = models.DateTimeField(default=timezone.now, help_text=_("Not claimed before this time (backoff)."))
@@ -209,8 +220,9 @@ class PostImageJob(models.Model):
         db_table = "post_image_job"
         constraints = [models.UniqueConstraint(fields=["post", "kind"], name="uniq_post_kind")]
         indexes = [
-            # The claim query: status = 'pending' AND run_after <= now ORDER BY run_after, id.
-            models.Index(fields=["status", "run_after"], name="post_image_job_claim_idx"),
+            # The claim query: status = 'pending' AND run_after <= now ORDER BY priority, run_after, id
+            # (InnoDB keeps the id in every secondary index, so the order needs no filesort).
+            models.Index(fields=["status", "priority", "run_after"], name="post_image_job_claim_idx"),
             # Taking back expired leases: status = 'running' AND heartbeat_at < cutoff.
             models.Index(fields=["status", "heartbeat_at"], name="post_image_job_lease_idx"),
         ]

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from posts import jobs
 from posts.images.storage import image_fields
-from posts.models import LAST_ERROR_LENGTH, Post, PostImage, PostImageJob
+from posts.models import LAST_ERROR_LENGTH, JobPriority, Post, PostImage, PostImageJob
 from posts.tests.conftest import CIRCLE_SVG, png_bytes
 
 LATER = timedelta(hours=1)
@@ -76,6 +76,29 @@ def test_enqueue_missing_queues_only_posts_with_neither_images_nor_jobs(db):
 
 
 # --- claim ---------------------------------------------------------------------------------------
+
+
+def test_new_posts_are_claimed_before_older_retries_and_backfill(db):
+    backfill = jobs.enqueue(new_post("old"), "thumb", priority=JobPriority.BACKFILL)
+    failing = jobs.claim_due_jobs(worker_id="w", limit=1)[0]
+    assert failing.pk == backfill.pk
+    jobs.mark_failed(failing, worker_id="w", error="timeout", transient=True)
+    retried = jobs.enqueue(new_post("flaky"), "thumb")
+    jobs.mark_failed(jobs.claim_due_jobs(worker_id="w", limit=1)[0], worker_id="w", error="timeout", transient=True)
+    PostImageJob.objects.update(run_after=timezone.now() - timedelta(minutes=5))  # their backoff has passed
+    newest = jobs.enqueue(new_post("new"), "thumb")
+
+    order = [job.pk for job in jobs.claim_due_jobs(worker_id="w", limit=3)]
+
+    assert order == [newest.pk, retried.pk, backfill.pk]
+    assert reload(retried).priority == JobPriority.RETRY
+    assert reload(backfill).priority == JobPriority.BACKFILL  # a retry never jumps ahead of its lane
+
+
+def test_a_retry_asked_for_by_an_operator_goes_first(db):
+    job = jobs.enqueue(new_post("old"), "thumb", priority=JobPriority.BACKFILL)
+    jobs.retry([job])
+    assert reload(job).priority == JobPriority.NEW
 
 
 def test_claim_takes_due_jobs_in_order_and_marks_them_running(db, django_assert_num_queries):
