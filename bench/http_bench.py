@@ -48,7 +48,8 @@ def create_posts():
     from django.core.management import call_command
     from django.db import connections
 
-    from posts import services, storage
+    from posts import services
+    from posts.images import storage
 
     call_command("migrate", verbosity=0, interactive=False)
     tag = secrets.token_hex(4)

@@ -111,7 +111,7 @@ def serve_images_early(get_response):
 
     Like WhiteNoise for static files: an image request needs no session, user, CSRF, messages or
     language, and skipping them is most of what an image (or a 304) costs. The URL is still
-    routed to post_image in posts/api_urls.py, for reverse() and the schema.
+    routed to post_image in posts/api/urls.py, for reverse() and the schema.
     """
 
     def middleware(request):
