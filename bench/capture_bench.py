@@ -3,7 +3,8 @@
 The seed's method, measured in the same run on the same Chromium: a browser launched per capture,
 set_content of the harness page, a fixed 800 ms wait, one screenshot. Everything runs on a scratch
 SQLite database; rounds are interleaved because the machine is shared and noisy, and the medians
-are the figures to quote.
+are the figures to quote. `--against PATH` also runs another checkout's worker (e.g. main) in the
+same rounds, so a change to the worker is measured as paired, interleaved runs.
 """
 
 import argparse
@@ -27,8 +28,10 @@ MODELS = ["svg", "canvas", "three", "shader"]
 TARGET_RATIO = 10
 TARGET_LATENCY_P95 = 3.0
 SEED_WAIT_MS = 800
-JOB_LINE = re.compile(r"^(\S+ \S+) \w+ capture\.worker\.job: post=(\S+) kind=(\w+) outcome=(\w+) attempt=\d+ ms=(\d+)")
-STARTED_LINE = re.compile(r"^(\S+ \S+) INFO capture\.worker\.loop: worker \S+ started")
+JOB_LINE = re.compile(r"^(\S+ \S+) \w+ capture\.worker: post=(\S+) kind=(\w+) outcome=(\w+) attempt=\d+ ms=(\d+)")
+STARTED_LINE = re.compile(r"^(\S+ \S+) INFO capture\.worker: worker \S+ started")
+# The logger names of the worker before it was one module (capture.worker.job, capture.worker.loop).
+OLD_LOGGER = re.compile(r" capture\.worker\.(job|loop): ")
 
 
 def log_time(text):
@@ -66,11 +69,11 @@ def make_posts(model, count, tag):
     ]
 
 
-def run_queue(env, *args):
+def run_queue(env, *args, checkout=BASE_DIR):
     """Run capture_queue once over what is queued; return captures, per-capture ms and steady-state seconds."""
     command = [sys.executable, "manage.py", "capture_queue", "--skip-checks", *args]
-    result = subprocess.run(command, cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=1800)
-    lines = result.stderr.splitlines()
+    result = subprocess.run(command, cwd=checkout, env=env, capture_output=True, text=True, timeout=1800)
+    lines = [OLD_LOGGER.sub(" capture.worker: ", line) for line in result.stderr.splitlines()]
     jobs = [match.groups() for match in map(JOB_LINE.match, lines) if match]
     started = [log_time(match[1]) for match in map(STARTED_LINE.match, lines) if match]
     failed = [job for job in jobs if job[3] not in {"success", "flat"}]
@@ -81,9 +84,9 @@ def run_queue(env, *args):
     return {"captures": len(jobs), "seconds": seconds, "ms": [int(job[4]) for job in jobs]}
 
 
-def ours(env, model, count, tag, concurrency):
+def worker(env, model, count, tag, *, concurrency, checkout):
     make_posts(model, count, tag)
-    return run_queue(env, "--concurrency", str(concurrency), "--batch-size", "5")
+    return run_queue(env, "--concurrency", str(concurrency), checkout=checkout)
 
 
 def seed_documents(model, count, tag):
@@ -118,10 +121,11 @@ def seed(documents, sizes):
 
     seconds = []
     with sync_playwright() as playwright:
+        executable = find_capture_browser()
         for html in documents:
             for width, height in sizes:
                 started = time.monotonic()
-                browser = playwright.chromium.launch(executable_path=find_capture_browser())
+                browser = playwright.chromium.launch(executable_path=executable)
                 page = browser.new_page(viewport={"width": width, "height": height})
                 page.route("**/*", serve_static)
                 page.set_content(html)
@@ -175,7 +179,7 @@ def per_minute(*results):
 
 
 def summarize(rounds, latencies):
-    configs = ["ours_c1", "ours_c2", "seed"]
+    configs = list(rounds[0])
     summary = {"per_model": {}, "mixed_per_minute": {}, "ratio": {}}
     for config in configs:
         for model in MODELS:
@@ -188,31 +192,43 @@ def summarize(rounds, latencies):
             }
         # A mixed set: the same number of captures of each model, one after another.
         summary["mixed_per_minute"][config] = statistics.median(per_minute(*r[config].values()) for r in rounds)
-    for config in ["ours_c1", "ours_c2"]:
-        summary["ratio"][config] = summary["mixed_per_minute"][config] / summary["mixed_per_minute"]["seed"]
-    summary["latency_s"] = {"p50": percentile(latencies, 0.5), "p95": percentile(latencies, 0.95), "n": len(latencies)}
+    if "seed" in configs:
+        for config in configs:
+            summary["ratio"][config] = summary["mixed_per_minute"][config] / summary["mixed_per_minute"]["seed"]
+    for config in configs:
+        if config.startswith("ours_") and f"base_{config[5:]}" in configs:
+            # Paired: each round's mixed rate against the other checkout's in the same round.
+            ratios = [per_minute(*r[config].values()) / per_minute(*r[f"base_{config[5:]}"].values()) for r in rounds]
+            summary["ratio"][f"{config}/base"] = statistics.median(ratios)
+    if latencies:
+        summary["latency_s"] = {
+            "p50": percentile(latencies, 0.5),
+            "p95": percentile(latencies, 0.95),
+            "n": len(latencies),
+        }
     return summary
 
 
 def print_table(summary):
-    print(f"{'captures/min, p50/p95 ms':<26}{'ours (default)':>24}{'ours --concurrency 2':>24}{'seed method':>24}")
+    configs = list(summary["mixed_per_minute"])
+    print(f"{'captures/min, p50/p95 ms':<26}" + "".join(f"{config:>24}" for config in configs))
     for model in MODELS:
-        cells = [summary["per_model"][model][c] for c in ["ours_c1", "ours_c2", "seed"]]
+        cells = [summary["per_model"][model][config] for config in configs]
         print(
             f"{model:<26}"
             + "".join(f"{c['per_minute']:>8.0f} {c['p50_ms']:>6.0f}/{c['p95_ms']:<6.0f}  " for c in cells)
         )
-    mixed, ratio = summary["mixed_per_minute"], summary["ratio"]
-    print(
-        f"{'mixed set':<26}{mixed['ours_c1']:>8.0f} ({ratio['ours_c1']:.1f}x){'':>9}"
-        f"{mixed['ours_c2']:>8.0f} ({ratio['ours_c2']:.1f}x){'':>9}{mixed['seed']:>8.0f}"
-    )
-    print(f"target: >= {TARGET_RATIO}x the seed's captures/min over the mixed set")
-    lat = summary["latency_s"]
-    print(
-        f"upload -> thumbnail with --watch --interval 1: p50 {lat['p50']:.2f} s, p95 {lat['p95']:.2f} s"
-        f" over {lat['n']} uploads (target p95 < {TARGET_LATENCY_P95:g} s)"
-    )
+    print(f"{'mixed set':<26}" + "".join(f"{summary['mixed_per_minute'][c]:>22.0f}  " for c in configs))
+    for name, ratio in summary["ratio"].items():
+        print(f"ratio {name}: {ratio:.2f}")
+    if "seed" in configs:
+        print(f"target: >= {TARGET_RATIO}x the seed's captures/min over the mixed set")
+    if "latency_s" in summary:
+        lat = summary["latency_s"]
+        print(
+            f"upload -> thumbnail with --watch --interval 1: p50 {lat['p50']:.2f} s, p95 {lat['p95']:.2f} s"
+            f" over {lat['n']} uploads (target p95 < {TARGET_LATENCY_P95:g} s)"
+        )
 
 
 def main(argv=None):
@@ -221,8 +237,16 @@ def main(argv=None):
     parser.add_argument(
         "--posts", type=int, default=5, help="posts per render model and round, 2 captures each (default 5)"
     )
+    parser.add_argument(
+        "--concurrency", type=int, nargs="+", default=[1, 2], help="worker concurrencies to run (default: 1 2)"
+    )
     parser.add_argument("--seed-posts", type=int, default=1, help="posts per model and round for the seed (default 1)")
+    parser.add_argument("--no-seed", action="store_true", help="skip the seed's method (default: run it)")
     parser.add_argument("--uploads", type=int, default=20, help="uploads for the latency measurement (default 20)")
+    parser.add_argument(
+        "--against", type=Path, metavar="PATH", help="another checkout whose worker runs in the same rounds as base_*"
+    )
+    parser.add_argument("--output", type=Path, default=RESULTS, help=f"where the JSON goes (default: {RESULTS})")
     args = parser.parse_args(argv)
 
     tmp = Path(tempfile.mkdtemp(prefix="imagesite-capture-bench-"))
@@ -232,33 +256,39 @@ def main(argv=None):
 
     env = {**os.environ, "LOG_LEVEL": "INFO"}
     sizes = [settings.CAPTURE_THUMB_SIZE, settings.CAPTURE_OG_SIZE]
-    rounds = []
+    checkouts = {"ours": BASE_DIR} | ({"base": args.against.resolve()} if args.against else {})
+    configs = [(name, c) for c in args.concurrency for name in checkouts]
+    rounds, loads = [], []
     for number in range(1, args.rounds + 1):
-        result = {"ours_c1": {}, "ours_c2": {}, "seed": {}}
+        result = {f"{name}_c{c}": {} for name, c in configs} | ({} if args.no_seed else {"seed": {}})
+        # Alternate which checkout goes first, so a drift in the machine's load favours neither.
+        order = configs if number % 2 else [(name, c) for c in args.concurrency for name in reversed(checkouts)]
         for model in MODELS:
             tag = f"r{number}"
-            result["ours_c1"][model] = ours(env, model, args.posts, f"{tag}-c1", concurrency=1)
-            result["ours_c2"][model] = ours(env, model, args.posts, f"{tag}-c2", concurrency=2)
-            documents = seed_documents(model, args.seed_posts, tag)
-            connections.close_all()
-            result["seed"][model] = seed(documents, sizes)
+            for name, c in order:
+                result[f"{name}_c{c}"][model] = worker(
+                    env, model, args.posts, f"{tag}-{name}-c{c}", concurrency=c, checkout=checkouts[name]
+                )
+            if not args.no_seed:
+                documents = seed_documents(model, args.seed_posts, tag)
+                connections.close_all()
+                result["seed"][model] = seed(documents, sizes)
         rounds.append(result)
-        rates = {config: per_minute(*runs.values()) for config, runs in result.items()}
-        print(
-            f"round {number}: mixed captures/min: ours {rates['ours_c1']:.0f}, ours --concurrency 2"
-            f" {rates['ours_c2']:.0f}, seed {rates['seed']:.0f}",
-            flush=True,
-        )
-    latencies = latency(env, args.uploads, tmp)
+        loads.append(os.getloadavg()[0])
+        rates = ", ".join(f"{config} {per_minute(*runs.values()):.0f}" for config, runs in result.items())
+        print(f"round {number}: mixed captures/min: {rates} (load {loads[-1]:.1f})", flush=True)
+    latencies = latency(env, args.uploads, tmp) if args.uploads else []
     summary = summarize(rounds, latencies)
     print_table(summary)
 
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    args.output.parent.mkdir(parents=True, exist_ok=True)
     machine = {"python": platform.python_version(), "cpus": os.cpu_count(), "load": os.getloadavg()}
-    RESULTS.write_text(
-        json.dumps({"machine": machine, "args": vars(args), "rounds": rounds, "summary": summary}, indent=2)
+    machine["load_per_round"] = loads
+    arguments = {key: str(value) if isinstance(value, Path) else value for key, value in vars(args).items()}
+    args.output.write_text(
+        json.dumps({"machine": machine, "args": arguments, "rounds": rounds, "summary": summary}, indent=2)
     )
-    print(f"figures written to {RESULTS.relative_to(BASE_DIR)}")
+    print(f"figures written to {args.output}")
     return 0
 
 
