@@ -71,10 +71,10 @@ def chromium():
     """
     from playwright.sync_api import sync_playwright
 
-    from capture.browser_path import find_chromium
+    from capture.browser import find_chromium
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=find_chromium(), args=BROWSER_ARGS)
+        browser = playwright.chromium.launch(executable_path=find_chromium(playwright), args=BROWSER_ARGS)
         yield browser
         browser.close()
 

@@ -106,7 +106,7 @@ def seed(documents, sizes):
     """The seed's capture: launch a browser, set_content, wait 800 ms, screenshot, close; seconds per capture."""
     from playwright.sync_api import sync_playwright
 
-    from capture.browser_path import find_capture_browser
+    from capture.browser import find_chromium
     from capture.serve import StaticFiles
 
     static = StaticFiles()
@@ -121,7 +121,7 @@ def seed(documents, sizes):
 
     seconds = []
     with sync_playwright() as playwright:
-        executable = find_capture_browser()
+        executable = find_chromium(playwright, headless_shell=True)
         for html in documents:
             for width, height in sizes:
                 started = time.monotonic()

@@ -1,10 +1,12 @@
 """One headless Chromium per worker process, and the capture of one post in a fresh context of it."""
 
 import asyncio
+import contextlib
 import logging
+import os
 import time
-from dataclasses import dataclass, field
 
+from django.conf import settings
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import async_playwright
 
@@ -15,6 +17,15 @@ logger = logging.getLogger(__name__)
 JS_HEAP_MB = 512
 CLOSE_TIMEOUT_SECONDS = 5
 READY_POLL_SECONDS = 0.005
+# Debian's chromium-headless-shell: the same engine without the browser's UI layer. It starts a
+# page in a third of the time and CPU of the full browser's headless mode (one renderer process
+# per context instead of three), which is most of a capture's cost.
+SYSTEM_HEADLESS_SHELL = "/usr/bin/chromium-headless-shell"
+SYSTEM_CHROMIUM = "/usr/bin/chromium"
+INSTALL_HINT = (
+    "no Chromium found: set CAPTURE_BROWSER_PATH, or install one with `make setup` "
+    "(as root on Debian it installs the `chromium` package), or `sudo apt-get install chromium`"
+)
 
 
 class CaptureError(Exception):
@@ -29,24 +40,28 @@ class PostError(CaptureError):
     transient = False
 
 
-class CaptureTimeout(CaptureError):
-    pass
-
-
-class BrowserCrashed(CaptureError):
-    pass
-
-
-class SkippedFrameMatters(Exception):
-    """The harness skipped drawing a WebGL frame the picture needs: capture again, drawing from `at` ms."""
-
-    def __init__(self, at):
-        super().__init__(at)
-        self.at = at
-
-
 class BrowserUnavailable(RuntimeError):
-    """Chromium cannot be launched at all: the worker cannot run."""
+    """No Chromium can be found or launched: the worker cannot run."""
+
+
+def find_chromium(playwright, *, headless_shell=False):
+    """Return the browser to launch: CAPTURE_BROWSER_PATH, Playwright's own, then Debian's.
+
+    None means Playwright's own, which it launches itself (its headless shell, when headless).
+    Only captures ask for a headless shell: viewers' browsers (and the page tests standing in for
+    them) are full Chromium, with its out-of-process iframes.
+    """
+    configured = settings.CAPTURE_BROWSER_PATH
+    if configured:
+        if not os.access(configured, os.X_OK):
+            raise BrowserUnavailable(f"CAPTURE_BROWSER_PATH={configured} is not an executable file")
+        return configured
+    if os.access(playwright.chromium.executable_path, os.X_OK):
+        return None if headless_shell else playwright.chromium.executable_path
+    for candidate in [SYSTEM_HEADLESS_SHELL, SYSTEM_CHROMIUM] if headless_shell else [SYSTEM_CHROMIUM]:
+        if os.access(candidate, os.X_OK):
+            return candidate
+    raise BrowserUnavailable(INSTALL_HINT)
 
 
 def chromium_args(*, sandbox, render_host=RENDER_HOST, heap_mb=JS_HEAP_MB):
@@ -78,97 +93,60 @@ def chromium_args(*, sandbox, render_host=RENDER_HOST, heap_mb=JS_HEAP_MB):
     return args
 
 
-@dataclass
-class Capture:
-    png: bytes
-    preview: bool
-    time_ms: float
-    phases: dict = field(default_factory=dict)  # milliseconds: load, run, screenshot
-
-
-class Session:
-    """A fresh browser context with one page, prepared ahead of the capture that will use it."""
-
-    def __init__(self, context, page, routes, generation):
-        self.context = context
-        self.page = page
-        self.routes = routes
-        self.generation = generation
-        self.crashed = False
-        page.on("crash", self._on_crash)
-
-    def _on_crash(self, _page):
-        self.crashed = True
-
-
 class CaptureBrowser:
-    """The worker's Chromium: launched once, relaunched after a crash or a capture that would not die."""
+    """The worker's Chromium: launched once, relaunched after a crash or a context that will not close."""
 
-    def __init__(self, *, executable, sandbox=False, spares=1, default_size=(640, 480)):
-        self.executable = executable
+    def __init__(self, *, sandbox=False):
         self.sandbox = sandbox
-        self.spares_wanted = spares
-        self.default_size = default_size
         self.static_files = StaticFiles()
-        self.launches = 0
+        self.chromium = None  # the running playwright Browser
         self._playwright = None
-        self._browser = None
-        self._generation = 0
-        self._spares = []
-        self._refill_task = None
-        self._launch_lock = asyncio.Lock()
-        self._background = set()
+        self._executable = None
+        self._launching = asyncio.Lock()
 
     async def start(self):
         try:
-            await self._ensure_browser()
-        except PlaywrightError as exc:
+            self._playwright = await async_playwright().start()
+            self._executable = find_chromium(self._playwright, headless_shell=True)
+            await self._launch()
+        except (BrowserUnavailable, PlaywrightError) as exc:
             await self.close()
-            raise BrowserUnavailable(f"cannot launch Chromium at {self.executable}: {first_line(exc)}") from exc
-        self._refill_soon()
+            if isinstance(exc, BrowserUnavailable):
+                raise
+            where = self._executable or "Playwright's own"
+            raise BrowserUnavailable(f"cannot launch Chromium ({where}): {first_line(exc)}") from exc
 
     async def close(self):
-        if self._refill_task:
-            self._refill_task.cancel()
-        async with self._launch_lock:
-            await self._drop_browser()
+        async with self._launching:
+            await self._close_browser()
             await self._stop_driver()
 
-    async def _ensure_browser(self):
-        async with self._launch_lock:
-            if self._browser is not None and self._browser.is_connected():
-                return self._browser
-            return await self._launch()
+    async def relaunch(self, broken, reason):
+        """Replace the browser `broken`, unless another capture has replaced it already."""
+        async with self._launching:
+            if self.chromium is not broken:
+                return
+            logger.warning("relaunching Chromium: %s", reason)
+            await self._close_browser()
+            await self._launch()
 
     async def _launch(self):
-        """Launch Chromium (and Playwright's driver, if it was stopped); the caller holds the launch lock."""
-        if self._playwright is None:
+        if self._playwright is None:  # stopped to kill a browser that would not close
             self._playwright = await async_playwright().start()
         started = time.monotonic()
-        browser = await self._playwright.chromium.launch(
-            executable_path=self.executable,
+        self.chromium = await self._playwright.chromium.launch(
+            executable_path=self._executable,
             args=chromium_args(sandbox=self.sandbox),
             chromium_sandbox=self.sandbox,
             handle_sigint=False,
             handle_sigterm=False,
             handle_sighup=False,
         )
-        self._generation += 1
-        self.launches += 1
-        self._browser = browser
-        self._spares = []
-        browser.on("disconnected", self._on_disconnected)
-        logger.info("launched Chromium %s in %d ms", browser.version, (time.monotonic() - started) * 1000)
-        return browser
+        logger.info("launched Chromium %s in %d ms", self.chromium.version, (time.monotonic() - started) * 1000)
 
-    def _on_disconnected(self, browser):
-        if browser is self._browser:  # not one we closed ourselves
-            logger.warning("Chromium exited unexpectedly; it is relaunched for the next capture")
-
-    async def _drop_browser(self):
+    async def _close_browser(self):
         """Close the browser; one that will not close in time is killed with Playwright's driver."""
-        browser, self._browser = self._browser, None
-        self._spares = []
+        browser, self.chromium = self.chromium, None
         if browser is None:
             return
         try:
@@ -188,149 +166,91 @@ class CaptureBrowser:
             except (TimeoutError, PlaywrightError) as exc:
                 logger.warning("Playwright's driver did not stop cleanly (%s)", first_line(exc))
 
-    async def restart(self, reason, *, generation=None):
-        """Replace the browser, unless the one of `generation` has been replaced already."""
-        async with self._launch_lock:
-            if generation is not None and generation != self._generation:
-                return
-            logger.warning("relaunching Chromium: %s", reason)
-            await self._drop_browser()
-            await self._launch()
-        self._refill_soon()
+    @contextlib.asynccontextmanager
+    async def page(self, *, url, document, size):
+        """A page in a fresh context that is answered `document` at `url` once, our static files, and nothing else.
 
-    async def _new_session(self):
-        browser = await self._ensure_browser()
-        generation = self._generation
-        width, height = self.default_size
+        A context that will not close takes the browser with it.
+        """
+        browser = self.chromium
+        if browser is None or not browser.is_connected():
+            await self.relaunch(browser, "Chromium exited unexpectedly")
+            browser = self.chromium
+        width, height = size
         context = await browser.new_context(
             viewport={"width": width, "height": height},
             device_scale_factor=1,
             service_workers="block",
             accept_downloads=False,
-            java_script_enabled=True,
             locale="en-US",
             timezone_id="UTC",
             color_scheme="light",
         )
-        routes = CaptureRoutes(self.static_files)
-        await context.route("**/*", routes)
-        page = await context.new_page()
-        # Popups and dialogs: nobody is there to answer them. (Registered after our own page exists.)
-        context.on("page", lambda popup: self._spawn(popup.close()))
-        page.on("dialog", self._dismiss)
-        return Session(context, page, routes, generation)
-
-    def _dismiss(self, dialog):
-        self._spawn(dialog.dismiss())
-
-    def _spawn(self, coroutine):
-        task = asyncio.ensure_future(coroutine)
-        self._background.add(task)
-        task.add_done_callback(self._background.discard)
-        task.add_done_callback(lambda t: t.cancelled() or t.exception())
-
-    def _refill_soon(self):
-        if self.spares_wanted and (self._refill_task is None or self._refill_task.done()):
-            self._refill_task = asyncio.ensure_future(self._refill())
-
-    async def _refill(self):
         try:
-            while len(self._spares) < self.spares_wanted:
-                self._spares.append(await self._new_session())
-        except PlaywrightError as exc:
-            logger.debug("could not prepare a browser context: %s", exc)
-
-    async def _take_session(self):
-        await self._ensure_browser()  # after a crash: a new browser, and the old spares are dropped
-        while self._spares:
-            session = self._spares.pop(0)
-            if session.generation == self._generation and not session.crashed:
-                return session
-        return await self._new_session()
-
-    async def _dispose(self, session):
-        """Close a capture's context; a context that will not close takes the browser with it."""
-        if session.generation != self._generation:
-            return
-        try:
-            await asyncio.wait_for(session.context.close(), CLOSE_TIMEOUT_SECONDS)
-        except TimeoutError:
-            await self.restart("a browser context would not close", generation=session.generation)
-        except PlaywrightError:
-            pass
+            routes = CaptureRoutes(self.static_files)
+            routes.expect(url, document)
+            await context.route("**/*", routes)
+            page = await context.new_page()
+            context.on("page", close_popup)  # registered after our own page; Playwright dismisses dialogs
+            yield page
+        finally:
+            try:
+                await asyncio.wait_for(context.close(), CLOSE_TIMEOUT_SECONDS)
+            except TimeoutError:
+                await self.relaunch(browser, "a browser context would not close")
+            except PlaywrightError:
+                pass  # the browser is gone: the next capture relaunches it
 
     async def capture(self, *, url, document, size, capture_time, timeout, draw_every_frame=False):
-        """Load the harness at `url` (served `document`), run it to `capture_time` seconds and screenshot it.
+        """Load the harness at `url` (served `document`), run it to `capture_time` seconds; return the PNG.
 
-        WebGL frames before the captured one are drawn only when the harness says they matter,
-        which it finds out as it runs: then the capture is taken again, drawing from that frame.
+        The recapture protocol, the Python side of static/render/harness.js's: in capture mode the
+        harness skips the WebGL draws of frames before the captured one, because only the last
+        frame is shown and the same code and seed replay the same frames. When a skipped frame
+        turns out to matter (the post reads its pixels back, draws that canvas into another,
+        keeps it with preserveDrawingBuffer...), `advance(ms, {drawFrom})` reports `redraw`: the
+        virtual time of the earliest such frame. The capture is then taken again in a fresh
+        context, drawing every frame from `redraw` on; should that run report an earlier frame
+        still (its frames did not replay), once more drawing every frame from the start.
         `draw_every_frame` draws them all from the start.
         """
-        session = None
         draw_from = 0 if draw_every_frame else None
         try:
             async with asyncio.timeout(timeout):
                 while True:
-                    session = await self._take_session()
-                    self._refill_soon()
-                    try:
-                        return await self._run(
-                            session,
-                            url=url,
-                            document=document,
-                            size=size,
-                            capture_time=capture_time,
-                            draw_from=draw_from,
-                        )
-                    except SkippedFrameMatters as redraw:
-                        # The same frames replay, so drawing from there suffices; if they did not, draw them all.
-                        draw_from = redraw.at if draw_from is None else 0
-                        logger.debug("a skipped WebGL frame matters: capturing again, drawing from %s ms", draw_from)
-                        self._spawn(self._dispose(session))
-                        session = None
+                    async with self.page(url=url, document=document, size=size) as page:
+                        state = await run_harness(page, url, capture_time, draw_from)
+                        redraw = state.get("redraw")
+                        # Checked before the status: an error may come from reading a skipped frame.
+                        if redraw is not None and (draw_from is None or redraw < draw_from):
+                            draw_from = redraw if draw_from is None else 0
+                            logger.debug(
+                                "a skipped WebGL frame matters: capturing again, drawing from %s ms", draw_from
+                            )
+                            continue
+                        if state["status"] != "ready":
+                            raise PostError(error_message(state.get("error")))
+                        return await page.screenshot(type="png", animations="allow", caret="initial")
         except TimeoutError:
-            raise CaptureTimeout(f"the capture took longer than {timeout} s and was stopped") from None
+            raise CaptureError(f"the capture took longer than {timeout} s and was stopped") from None
         except PlaywrightError as exc:
-            if session is not None and session.crashed:
-                raise BrowserCrashed("the page crashed (out of memory?)") from None
-            if self._browser is None or not self._browser.is_connected():
-                raise BrowserCrashed("the browser crashed") from None
+            if self.chromium is None or not self.chromium.is_connected():
+                raise CaptureError("the browser crashed") from None
+            if "crashed" in str(exc):
+                raise CaptureError("the page crashed (out of memory?)") from None
             raise CaptureError(f"browser error: {first_line(exc)}") from None
-        finally:
-            if session is not None:
-                self._spawn(self._dispose(session))
-            if self._browser is not None and not self._browser.is_connected():
-                self._spawn(self.restart("the browser disconnected", generation=self._generation))
 
-    async def _run(self, session, *, url, document, size, capture_time, draw_from):
-        page = session.page
-        phases = {}
-        started = time.monotonic()
-        width, height = size
-        if (width, height) != self.default_size:
-            await page.set_viewport_size({"width": width, "height": height})
-        session.routes.expect(url, document)
-        response = await page.goto(url, wait_until="commit")
-        if response is None or response.status != 200:
-            raise CaptureError(f"the harness answered {response.status if response else 'nothing'}")
-        await self._wait_for_harness(page)
-        phases["load"], started = lap(started)
-        state = await page.evaluate(RUN_TO_CAPTURE_TIME, [capture_time * 1000, draw_from])
-        phases["run"], started = lap(started)
-        redraw = state.get("redraw")
-        if redraw is not None and (draw_from is None or redraw < draw_from):
-            raise SkippedFrameMatters(redraw)  # checked first: an error may come from reading a skipped frame
-        if state["status"] != "ready":
-            raise PostError(error_message(state.get("error")))
-        png = await page.screenshot(type="png", full_page=False, animations="allow", caret="initial")
-        phases["screenshot"], started = lap(started)
-        return Capture(png=png, preview=bool(state.get("preview")), time_ms=state.get("time") or 0, phases=phases)
 
-    async def _wait_for_harness(self, page):
-        # Polled from here, not in the page: until harness.js has run there is nothing to wait on,
-        # and after that the page's timers belong to the harness's virtual clock.
-        while not await page.evaluate("() => !!window.__render"):
-            await asyncio.sleep(READY_POLL_SECONDS)
+async def run_harness(page, url, capture_time, draw_from):
+    """Load the harness and run it to `capture_time`; return its state: {status, error, preview, time, redraw}."""
+    response = await page.goto(url, wait_until="commit")
+    if response is None or response.status != 200:
+        raise CaptureError(f"the harness answered {response.status if response else 'nothing'}")
+    # Polled from here, not in the page: until harness.js has run there is nothing to wait on,
+    # and after that the page's timers belong to the harness's virtual clock.
+    while not await page.evaluate("() => !!window.__render"):
+        await asyncio.sleep(READY_POLL_SECONDS)
+    return await page.evaluate(RUN_TO_CAPTURE_TIME, [capture_time * 1000, draw_from])
 
 
 # The contract's sequence in one round trip: wait for the first frame (or the post's error) and the
@@ -343,9 +263,9 @@ RUN_TO_CAPTURE_TIME = """async ([ms, drawFrom]) => {
 }"""
 
 
-def lap(started):
-    now = time.monotonic()
-    return round((now - started) * 1000), now
+async def close_popup(popup):
+    with contextlib.suppress(PlaywrightError):
+        await popup.close()
 
 
 def first_line(exc):

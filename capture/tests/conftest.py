@@ -8,7 +8,6 @@ from django.core.management import call_command
 from PIL import Image
 
 from capture.browser import CaptureBrowser
-from capture.browser_path import find_capture_browser
 from capture.serve import harness_document, harness_url
 from posts import services
 
@@ -62,14 +61,14 @@ class BrowserThread:
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.thread.start()
-        self.browser = CaptureBrowser(executable=find_capture_browser(), spares=1)
+        self.browser = CaptureBrowser()
         self.run(self.browser.start())
 
     def run(self, coroutine, timeout=60):
         return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout)
 
     def capture(self, post, *, size=(640, 480), capture_time=None, timeout=TEST_TIMEOUT_SECONDS, **options):
-        """Capture a saved post the way the worker does, without touching its jobs."""
+        """Capture a saved post the way the worker does, without touching its jobs; return the PNG."""
         url = harness_url(post.pk)
         document = harness_document(post.pk)  # in the test's thread and transaction
         capture_time = post.capture_time if capture_time is None else capture_time

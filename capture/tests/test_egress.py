@@ -56,16 +56,12 @@ def standin(script):
 
 
 async def visit(browser, document, *, wait=SETTLE_SECONDS, evaluate=None):
-    """Load `document` in a capture session, the way a capture does, and return what `evaluate` says."""
-    session = await browser._take_session()
-    try:
-        url = f"{RENDER_ORIGIN}/standin"
-        session.routes.expect(url, document)
-        await session.page.goto(url, wait_until="commit")
+    """Load `document` in a capture's fresh context, the way a capture does, and return what `evaluate` says."""
+    url = f"{RENDER_ORIGIN}/standin"
+    async with browser.page(url=url, document=document, size=(640, 480)) as page:
+        await page.goto(url, wait_until="commit")
         await asyncio.sleep(wait)
-        return await session.page.evaluate(evaluate) if evaluate else None
-    finally:
-        await browser._dispose(session)
+        return await page.evaluate(evaluate) if evaluate else None
 
 
 def attempts(canary):
@@ -93,7 +89,7 @@ def test_no_attempt_reaches_the_network_from_a_capture_context(capture_browser, 
 
 def test_the_launch_flags_alone_stop_every_attempt(capture_browser, canary):
     async def without_interception(browser):
-        context = await browser._browser.new_context()
+        context = await browser.chromium.new_context()
         try:
             page = await context.new_page()
             await page.set_content(f"<body><script>{attempts(canary)}</script></body>")

@@ -62,7 +62,7 @@ def make_posts(count):
 def test_three_workers_share_24_posts_and_no_job_runs_twice():
     make_posts(24)
 
-    workers = [start_worker("--batch-size", "2") for _ in range(3)]
+    workers = [start_worker() for _ in range(3)]
     outputs = [worker.communicate(timeout=600)[0] for worker in workers]
 
     assert [worker.returncode for worker in workers] == [0, 0, 0], outputs
@@ -76,7 +76,7 @@ def test_three_workers_share_24_posts_and_no_job_runs_twice():
 
 def test_sigterm_to_a_watching_worker_finishes_in_flight_work_and_exits_zero():
     make_posts(10)
-    worker = start_worker("--watch", "--interval", "1", "--batch-size", "5")
+    worker = start_worker("--watch", "--interval", "1", "--concurrency", "2")
     wait_for(lambda: PostImageJob.objects.filter(status=JobStatus.SUCCESS).exists())
 
     worker.send_signal(signal.SIGTERM)
@@ -84,7 +84,8 @@ def test_sigterm_to_a_watching_worker_finishes_in_flight_work_and_exits_zero():
 
     assert worker.returncode == 0, output
     assert not PostImageJob.objects.running().exists()
-    # Claimed but not started: back to pending with the attempt given back.
+    # A lane claims a job only when it can start it: the rest were never touched.
+    assert PostImageJob.objects.pending().exists()
     for job in PostImageJob.objects.pending():
         assert (job.attempts, job.locked_by, job.last_error) == (0, "", None)
     assert PostImageJob.objects.filter(status=JobStatus.SUCCESS).count() == PostImage.objects.count()
@@ -104,7 +105,7 @@ def test_an_idle_watching_worker_exits_at_once_on_sigint():
 
 def test_jobs_of_a_killed_worker_are_finished_by_another_after_the_lease():
     make_posts(6)
-    doomed = start_worker("--batch-size", "5", lease_seconds=5)
+    doomed = start_worker("--concurrency", "2", lease_seconds=5)
     wait_for(lambda: PostImageJob.objects.running().exists())
     doomed.send_signal(signal.SIGKILL)
     doomed.communicate(timeout=30)
@@ -125,7 +126,7 @@ def test_jobs_of_a_killed_worker_are_finished_by_another_after_the_lease():
 
 def test_a_second_signal_exits_at_once_and_the_cut_off_job_comes_back():
     looping = make_post("canvas", "while (true) {}")
-    worker = start_worker("--watch", "--interval", "1", "--batch-size", "1")
+    worker = start_worker("--watch", "--interval", "1")
     wait_for(lambda: PostImageJob.objects.running().filter(post=looping).exists())
     time.sleep(1)  # into the capture, which would run until its 15 s timeout
 

@@ -1,3 +1,4 @@
+import asyncio
 import os
 import subprocess
 import sys
@@ -9,6 +10,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import OperationalError
 
+from capture import worker
 from capture.tests.conftest import make_post
 from capture.worker import Worker, database
 from posts import jobs
@@ -24,7 +26,6 @@ HALF_SVG = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 4 3"><rect widt
     [
         (["--interval", "5"], "--interval only applies with --watch."),
         (["--watch", "--interval", "0"], "--interval must be a positive number of seconds."),
-        (["--batch-size", "0"], "--batch-size must be at least 1."),
         (["--concurrency", "0"], "--concurrency must be at least 1."),
     ],
 )
@@ -56,27 +57,27 @@ def test_a_missing_database_exits_non_zero_and_says_so():
     assert "DATABASE_URL" in result.stderr
 
 
-def test_lock_conflicts_and_lost_connections_are_retried(monkeypatch):
-    monkeypatch.setattr(database.time, "sleep", lambda seconds: None)
-    monkeypatch.setattr(database.connection, "close", lambda: None)
+def test_lock_conflicts_and_lost_connections_are_retried(caplog):
     errors = [OperationalError(1213, "Deadlock found"), OperationalError(2006, "MySQL server has gone away")]
 
+    @database
     def flaky():
         if errors:
             raise errors.pop(0)
         return "done"
 
-    assert database.with_db_retry(flaky, what="a test") == "done"
+    assert asyncio.run(flaky()) == "done"
+    assert "database lock conflict in flaky" in caplog.text
+    assert "database error in flaky" in caplog.text and "reconnecting" in caplog.text
 
 
-def test_an_error_that_outlasts_the_retry_window_is_raised(monkeypatch):
-    monkeypatch.setattr(database.connection, "close", lambda: None)
-
+def test_an_error_that_outlasts_the_retry_window_is_raised():
+    @database(give_up_after=0)
     def down():
         raise OperationalError(2003, "Can't connect")
 
     with pytest.raises(OperationalError):
-        database.with_db_retry(down, what="a test", give_up_after=0)
+        asyncio.run(down())
 
 
 @pytest.mark.browser
@@ -103,7 +104,7 @@ def test_an_infinite_loop_times_out_and_the_next_post_still_succeeds(run_queue, 
     PostImageJob.objects.filter(post=looping, kind=ImageKind.OG).delete()
     fine = make_post("svg", SVG)
 
-    run_queue("--batch-size", "1")
+    run_queue()
 
     timed_out = PostImageJob.objects.get(post=looping)
     assert timed_out.status == JobStatus.PENDING  # transient: retried later, with backoff
@@ -155,7 +156,7 @@ def test_recapturing_the_same_post_stores_the_same_bytes(run_queue):
 
 @pytest.mark.browser
 def test_a_database_hiccup_while_claiming_is_survived(run_queue, monkeypatch, caplog):
-    monkeypatch.setattr(database.time, "sleep", lambda seconds: None)
+    monkeypatch.setattr(worker.time, "sleep", lambda seconds: None)
     make_post("svg", HALF_SVG)
     real_claim = jobs.claim_due_jobs
     failures = [OperationalError(2013, "Lost connection to MySQL server during query")]
@@ -170,21 +171,21 @@ def test_a_database_hiccup_while_claiming_is_survived(run_queue, monkeypatch, ca
     summary = run_queue()
 
     assert "2 stored" in summary
-    assert "database error in claiming jobs" in caplog.text
+    assert "database error in claim" in caplog.text
 
 
 @pytest.mark.browser
 def test_watch_mode_queues_posts_without_images_or_jobs_and_stops_cleanly(transactional_db, capture_settings):
     orphan = Post.objects.create(title="no job", render_model="svg", code=HALF_SVG)  # no jobs queued
-    worker = Worker(watch=True, interval=0.2)
-    thread = threading.Thread(target=worker.run)
+    watching = Worker(watch=True, interval=0.2)
+    thread = threading.Thread(target=watching.run)
     thread.start()
     try:
         deadline = time.monotonic() + 60
         while PostImage.objects.filter(post=orphan).count() < 2 and time.monotonic() < deadline:
             time.sleep(0.2)
     finally:
-        worker.stop()
+        watching.stop()
         thread.join(30)
 
     assert not thread.is_alive()

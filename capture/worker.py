@@ -1,0 +1,304 @@
+"""capture_queue's worker: lanes that each claim a due job, capture it in a fresh browser context, record it.
+
+One asyncio loop drives the browser; every database call runs in asgiref's one sync thread
+(the functions decorated with @database), so the ORM never runs on the event loop.
+"""
+
+import asyncio
+import enum
+import functools
+import logging
+import os
+import random
+import signal
+import socket
+import threading
+import time
+import uuid
+from collections import Counter
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.db import DatabaseError, InterfaceError, OperationalError, close_old_connections, connection, transaction
+
+from capture.browser import BrowserUnavailable, CaptureBrowser, CaptureError
+from capture.serve import harness_document, harness_url
+from posts import jobs
+from posts.images import storage
+from posts.models import ImageKind, JobStatus, PostImageJob
+
+logger = logging.getLogger(__name__)
+
+ENQUEUE_MISSING_SECONDS = 60
+DATABASE_RETRY_SECONDS = 30
+LOCK_CONFLICTS = {1213, 1205}  # MySQL/MariaDB: deadlock victim, lock wait timeout
+
+
+class WorkerCannotRun(RuntimeError):
+    """The worker's own prerequisites (database, browser) are missing; the message says how to fix it."""
+
+
+class Outcome(enum.StrEnum):
+    SUCCESS = "success"
+    FLAT = "flat"  # stored, but one flat colour: often a bug, not the art
+    FAILED = "failed"
+    RETRY = "retry"  # back to pending, after a backoff
+    LOST = "lost"  # taken back from this worker, or its outcome could not be recorded
+
+
+def database(fn=None, *, give_up_after=DATABASE_RETRY_SECONDS):
+    """Run `fn` in asgiref's one sync thread, retrying lock conflicts at once and lost connections with backoff."""
+    if fn is None:
+        return functools.partial(database, give_up_after=give_up_after)
+
+    @functools.wraps(fn)
+    def with_retries(*args, **kwargs):
+        deadline = time.monotonic() + give_up_after
+        delay = 0.2
+        while True:
+            try:
+                return fn(*args, **kwargs)
+            except (OperationalError, InterfaceError) as exc:
+                if time.monotonic() >= deadline:
+                    raise
+                code = (getattr(exc.__cause__, "args", None) or exc.args or [None])[0]
+                if code in LOCK_CONFLICTS or "locked" in str(exc):
+                    logger.info("database lock conflict in %s (%s); retrying", fn.__name__, exc)
+                    time.sleep(random.uniform(0.01, 0.1))
+                    continue
+                logger.warning("database error in %s (%s); reconnecting in %.1f s", fn.__name__, exc, delay)
+                connection.close()
+                time.sleep(delay)
+                delay = min(delay * 2, 5)
+
+    return sync_to_async(with_retries, thread_sensitive=True)
+
+
+@database
+def claim(worker_id):
+    """Take back expired leases, then claim the next due job for this worker, if any."""
+    close_old_connections()
+    jobs.reclaim_stale()
+    claimed = jobs.claim_due_jobs(worker_id=worker_id, limit=1)
+    return claimed[0] if claimed else None
+
+
+@database
+def store(job, png, *, worker_id):
+    """Mark the job done and store its image, or store nothing if another worker has taken the job back."""
+    with transaction.atomic():
+        if not jobs.mark_success(job, worker_id=worker_id):
+            return None
+        return storage.save_image(post=job.post, kind=job.kind, data=png)
+
+
+render_harness = database(harness_document)
+mark_failed = database(jobs.mark_failed)
+enqueue_missing = database(jobs.enqueue_missing)
+
+
+@database(give_up_after=0)
+def close_connection():
+    connection.close()
+
+
+def default_worker_id():
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+class Worker:
+    """Capture due image jobs in `concurrency` lanes sharing one browser, once or (watch) until told to stop."""
+
+    def __init__(self, *, watch=False, interval=10.0, concurrency=1, worker_id=None):
+        self.watch = watch
+        self.interval = interval
+        self.concurrency = concurrency
+        self.worker_id = worker_id or default_worker_id()
+        self.timeout = settings.CAPTURE_TIMEOUT_SECONDS
+        self.grace_seconds = self.timeout + 5
+        self.outcomes = Counter()
+        self.held = set()  # ids of the jobs being captured, whose leases the heartbeat renews
+        self.lanes = []
+        self.stopping = None
+        self.loop = None
+
+    def run(self):
+        """Run until the queue is empty (once) or a signal arrives (watch); return the count of each Outcome."""
+        if settings.CAPTURE_CHROMIUM_SANDBOX and os.geteuid() == 0:
+            raise WorkerCannotRun(
+                "CAPTURE_CHROMIUM_SANDBOX=1 needs a non-root user (Chromium's sandbox will not run as root); "
+                "run the worker as an unprivileged user, or set CAPTURE_CHROMIUM_SANDBOX=0 for development"
+            )
+        try:
+            connection.ensure_connection()
+            PostImageJob.objects.exists()
+        except DatabaseError as exc:
+            raise WorkerCannotRun(
+                f"cannot use the database ({exc}); check DATABASE_URL and run `python manage.py migrate`"
+            ) from None
+        finally:
+            connection.close()  # the worker's database thread opens its own
+        asyncio.run(self.main())
+        return self.outcomes
+
+    async def main(self):
+        self.stopping = asyncio.Event()
+        self.loop = asyncio.get_running_loop()
+        # Signals reach only the main thread; a worker run in another thread (tests) is stopped with stop().
+        signals = [signal.SIGINT, signal.SIGTERM] if threading.current_thread() is threading.main_thread() else []
+        for signum in signals:
+            self.loop.add_signal_handler(signum, self.on_signal, signum)
+        browser = CaptureBrowser(sandbox=settings.CAPTURE_CHROMIUM_SANDBOX)
+        chores = []
+        try:
+            await browser.start()
+            mode = f"watch every {self.interval:g} s" if self.watch else "once"
+            logger.info("worker %s started (%s, concurrency %s)", self.worker_id, mode, self.concurrency)
+            chores.append(asyncio.create_task(self.renew_leases()))
+            if self.watch:
+                chores.append(asyncio.create_task(self.sweep()))
+            async with asyncio.TaskGroup() as group:
+                self.lanes = [group.create_task(self.lane(browser)) for _ in range(self.concurrency)]
+        except* BrowserUnavailable as error:
+            raise WorkerCannotRun(f"{error.exceptions[0]}; see `make setup` or set CAPTURE_BROWSER_PATH") from None
+        except* WorkerCannotRun as error:  # a lane lost the database in once mode
+            raise error.exceptions[0] from None
+        finally:
+            for chore in chores:
+                chore.cancel()
+            await browser.close()
+            await close_connection()
+            for signum in signals:
+                self.loop.remove_signal_handler(signum)
+
+    def stop(self):
+        """Ask the worker to stop as on SIGTERM; callable from any thread while it runs."""
+        self.loop.call_soon_threadsafe(self.on_signal, signal.SIGTERM)
+
+    def on_signal(self, signum):
+        name = signal.Signals(signum).name
+        if not self.stopping.is_set():
+            logger.info(
+                "%s: stopping; finishing %s capture(s) in flight (at most %s s)",
+                name,
+                len(self.held),
+                self.grace_seconds,
+            )
+            self.stopping.set()
+            self.loop.call_later(self.grace_seconds, self.cut_off)
+        else:
+            logger.warning("%s again: exiting now; the captures cut off go back to pending", name)
+            self.cut_off()
+
+    def cut_off(self):
+        for lane in self.lanes:
+            lane.cancel()
+
+    async def lane(self, browser):
+        """Claim one job at a time and capture it; sleep only when there is nothing to claim."""
+        while not self.stopping.is_set():
+            try:
+                job = await claim(self.worker_id)
+            except DatabaseError as exc:
+                if not self.watch:
+                    raise WorkerCannotRun(f"lost the database ({exc})") from None
+                logger.error("database unavailable (%s); retrying in %.0f s", exc, self.interval)
+                await self.sleep(self.interval)
+                continue
+            if job is not None:
+                await self.process(browser, job)
+            elif self.watch:
+                await self.sleep(self.interval)
+            else:
+                return
+
+    async def process(self, browser, job):
+        started = time.monotonic()
+        outcome, error = Outcome.LOST, "cut off while recording the outcome"
+        self.held.add(job.id)
+        try:
+            outcome, error = await self.capture_and_record(browser, job)
+        except asyncio.CancelledError:
+            outcome, error = await self.record_failure(job, "the worker stopped mid-capture", transient=True)
+            raise
+        finally:
+            self.held.discard(job.id)
+            self.outcomes[outcome] += 1
+            log = logger.info if outcome in (Outcome.SUCCESS, Outcome.FLAT) else logger.warning
+            log(
+                "post=%s kind=%s outcome=%s attempt=%s ms=%d%s",
+                job.post_id,
+                job.kind,
+                outcome,
+                job.attempts,
+                (time.monotonic() - started) * 1000,
+                f" error={' '.join(str(error).split())[:300]}" if error else "",  # one line per job
+            )
+
+    async def capture_and_record(self, browser, job):
+        """Capture the job's post and store the image; return (Outcome, error message or None)."""
+        size = settings.CAPTURE_OG_SIZE if job.kind == ImageKind.OG else settings.CAPTURE_THUMB_SIZE
+        try:
+            document = await render_harness(job.post_id)
+            if document.status != 200:
+                raise CaptureError(f"the harness page answered HTTP {document.status}")
+            png = await browser.capture(
+                url=harness_url(job.post_id),
+                document=document,
+                size=size,
+                capture_time=job.post.capture_time,
+                timeout=self.timeout,
+            )
+            image = await store(job, png, worker_id=self.worker_id)
+        except CaptureError as exc:
+            return await self.record_failure(job, str(exc), transient=exc.transient)
+        except DatabaseError as exc:
+            return await self.record_failure(job, f"database error: {exc}", transient=True)
+        except Exception as exc:
+            logger.exception("unexpected error capturing post=%s kind=%s", job.post_id, job.kind)
+            return await self.record_failure(job, f"worker error: {type(exc).__name__}: {exc}", transient=True)
+        if image is None:
+            return Outcome.LOST, "the job was taken back from this worker (lease expired); image discarded"
+        if image.is_flat:
+            logger.warning(
+                "post=%s kind=%s captured as one flat colour (often a bug, not the art)", job.post_id, job.kind
+            )
+            return Outcome.FLAT, None
+        return Outcome.SUCCESS, None
+
+    async def record_failure(self, job, error, *, transient):
+        try:
+            status = await mark_failed(job, worker_id=self.worker_id, error=error, transient=transient)
+        except DatabaseError as exc:
+            logger.error("could not record the failure of job %s (%s); its lease will expire", job.id, exc)
+            return Outcome.LOST, error
+        if status is None:
+            return Outcome.LOST, error
+        return (Outcome.RETRY if status == JobStatus.PENDING else Outcome.FAILED), error
+
+    async def sleep(self, seconds):
+        try:
+            await asyncio.wait_for(self.stopping.wait(), seconds)
+        except TimeoutError:
+            pass
+
+    async def renew_leases(self):
+        period = max(1.0, settings.CAPTURE_LEASE_SECONDS / 4)
+        renew = database(jobs.heartbeat, give_up_after=period)
+        while True:
+            await asyncio.sleep(period)
+            if self.held:
+                try:
+                    await renew(worker_id=self.worker_id, job_ids=list(self.held))
+                except DatabaseError as exc:
+                    logger.warning("could not renew the lease of %s job(s) (%s)", len(self.held), exc)
+
+    async def sweep(self):
+        """Queue posts that have neither an image nor a job (their queueing failed), every minute."""
+        while True:
+            try:
+                if queued := await enqueue_missing():
+                    logger.info("queued %s post(s) that had no image and no job", queued)
+            except DatabaseError as exc:
+                logger.warning("could not look for posts without images (%s)", exc)
+            await asyncio.sleep(ENQUEUE_MISSING_SECONDS)

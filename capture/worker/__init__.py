@@ -1,3 +1,0 @@
-from capture.worker.loop import Summary, Worker, WorkerCannotRun
-
-__all__ = ["Summary", "Worker", "WorkerCannotRun"]
