@@ -3,8 +3,8 @@
 The seed's method, measured in the same run on the same Chromium: a browser launched per capture,
 set_content of the harness page, a fixed 800 ms wait, one screenshot. Everything runs on a scratch
 SQLite database; rounds are interleaved because the machine is shared and noisy, and the medians
-are the figures to quote. `--against PATH` also runs another checkout's worker (e.g. main) in the
-same rounds, so a change to the worker is measured as paired, interleaved runs.
+are the figures to quote. `--against PATH` (or NAME=PATH, repeatable) also runs other checkouts'
+workers (e.g. main) in the same rounds, so a change to the worker is measured as paired, interleaved runs.
 """
 
 import argparse
@@ -196,10 +196,11 @@ def summarize(rounds, latencies):
         for config in configs:
             summary["ratio"][config] = summary["mixed_per_minute"][config] / summary["mixed_per_minute"]["seed"]
     for config in configs:
-        if config.startswith("ours_") and f"base_{config[5:]}" in configs:
+        name, concurrency = config.rsplit("_", 1) if "_" in config else (config, "")
+        if name != "ours" and f"ours_{concurrency}" in configs:
             # Paired: each round's mixed rate against the other checkout's in the same round.
-            ratios = [per_minute(*r[config].values()) / per_minute(*r[f"base_{config[5:]}"].values()) for r in rounds]
-            summary["ratio"][f"{config}/base"] = statistics.median(ratios)
+            ratios = [per_minute(*r[f"ours_{concurrency}"].values()) / per_minute(*r[config].values()) for r in rounds]
+            summary["ratio"][f"ours_{concurrency}/{name}"] = statistics.median(ratios)
     if latencies:
         summary["latency_s"] = {
             "p50": percentile(latencies, 0.5),
@@ -244,7 +245,11 @@ def main(argv=None):
     parser.add_argument("--no-seed", action="store_true", help="skip the seed's method (default: run it)")
     parser.add_argument("--uploads", type=int, default=20, help="uploads for the latency measurement (default 20)")
     parser.add_argument(
-        "--against", type=Path, metavar="PATH", help="another checkout whose worker runs in the same rounds as base_*"
+        "--against",
+        action="append",
+        default=[],
+        metavar="[NAME=]PATH",
+        help="another checkout whose worker runs in the same rounds, as NAME_c<N> (default name: base); repeatable",
     )
     parser.add_argument("--output", type=Path, default=RESULTS, help=f"where the JSON goes (default: {RESULTS})")
     args = parser.parse_args(argv)
@@ -256,7 +261,10 @@ def main(argv=None):
 
     env = {**os.environ, "LOG_LEVEL": "INFO"}
     sizes = [settings.CAPTURE_THUMB_SIZE, settings.CAPTURE_OG_SIZE]
-    checkouts = {"ours": BASE_DIR} | ({"base": args.against.resolve()} if args.against else {})
+    checkouts = {"ours": BASE_DIR}
+    for against in args.against:
+        name, _, path = against.rpartition("=")
+        checkouts[name or "base"] = Path(path).resolve()
     configs = [(name, c) for c in args.concurrency for name in checkouts]
     rounds, loads = [], []
     for number in range(1, args.rounds + 1):
