@@ -236,7 +236,7 @@ class CaptureBrowser:
         except PlaywrightError as exc:
             if self.chromium is None or not self.chromium.is_connected():
                 raise CaptureError("the browser crashed") from None
-            if "crashed" in str(exc):
+            if "crashed" in str(exc):  # Playwright's "Target crashed": the renderer died, often at the heap cap
                 raise CaptureError("the page crashed (out of memory?)") from None
             raise CaptureError(f"browser error: {first_line(exc)}") from None
 
