@@ -41,6 +41,13 @@ def env_int(name, default, *, minimum=0):
     return number
 
 
+def env_rate(name, default):
+    value = env(name, default)
+    if not re.fullmatch(r"[1-9]\d*/(s|sec|second|m|min|minute|h|hour|d|day)", value):
+        raise ImproperlyConfigured(f"{name} must be a DRF rate such as 60/minute, not {value!r}.")
+    return value
+
+
 def env_size(name, default):
     value = env(name)
     if value is None:
@@ -299,11 +306,15 @@ PERMISSIONS_POLICY = {
     )
 }
 
-UPLOAD_THROTTLE_RATE = env("UPLOAD_THROTTLE_RATE", "60/minute")
-if not re.fullmatch(r"[1-9]\d*/(s|sec|second|m|min|minute|h|hour|d|day)", UPLOAD_THROTTLE_RATE):
-    raise ImproperlyConfigured(
-        f"UPLOAD_THROTTLE_RATE must be a DRF rate such as 60/minute, not {UPLOAD_THROTTLE_RATE!r}."
-    )
+UPLOAD_THROTTLE_RATE = env_rate("UPLOAD_THROTTLE_RATE", "60/minute")
+RECAPTURE_THROTTLE_RATE = env_rate("RECAPTURE_THROTTLE_RATE", "30/hour")
+
+# "default" is each process's own memory (the listing cache wants that: see posts/api/cache.py);
+# "shared" is a database table every process sees, for counts that must hold across processes.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "shared": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "shared_cache"},
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

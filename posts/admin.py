@@ -3,8 +3,10 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from posts import jobs
-from posts.models import Post, PostImage, PostImageJob
+from posts import jobs, services
+from posts.models import JobPriority, Post, PostImage, PostImageJob
+
+BULK_RECAPTURE = 24
 
 
 def image_preview(url, width, max_width=240):
@@ -69,9 +71,12 @@ class PostAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Capture the images of selected posts again"))
     def recapture(self, request, queryset):
-        for post in queryset:
-            jobs.enqueue_for_post(post)
+        # A few posts are an operator's fix and go first; more than a page is a bulk job that must
+        # not hold up new posts' thumbnails.
         count = queryset.count()
+        priority = JobPriority.NEW if count <= BULK_RECAPTURE else JobPriority.BACKFILL
+        for post in queryset:
+            services.post_recapture(post, priority=priority)
         self.message_user(request, ngettext("Queued %d post.", "Queued %d posts.", count) % count, messages.SUCCESS)
 
 

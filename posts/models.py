@@ -32,6 +32,10 @@ class ImageKind(models.TextChoices):
     OG = "og", _("Open Graph image")
 
 
+# The fields that decide what a capture shows: changing one means capturing again.
+RENDERED_FIELDS = ("render_model", "code", "capture_time")
+
+
 class PostQuerySet(models.QuerySet):
     def with_thumb(self):
         """Annotate the thumbnail's version and size (what Post.thumb_url needs), in the same query."""
@@ -90,6 +94,7 @@ class Post(models.Model):
         db_table = "posts"
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["render_model", "created_at"], name="posts_model_created_idx")]
+        permissions = [("recapture_post", "Can queue a recapture of any post (service accounts)")]
 
     def __str__(self):
         return self.title
@@ -109,6 +114,10 @@ class Post(models.Model):
             validate_svg(self.code)
         except ValidationError as exc:
             raise ValidationError({"code": exc.messages}) from None
+
+    def editable_by(self, user):
+        """The post's author and staff may edit, recapture and delete it."""
+        return user.is_authenticated and (user.is_staff or (self.author_id is not None and self.author_id == user.pk))
 
     @property
     def thumb_url(self):

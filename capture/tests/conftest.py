@@ -34,13 +34,9 @@ def run_queue(transactional_db, capture_settings):
     return run
 
 
-def make_post(render_model, code, *, capture_time=None, title=None):
+def make_post(render_model, code, *, title=None, **fields):
     return services.post_create(
-        author=None,
-        title=title or f"{render_model} test",
-        render_model=render_model,
-        code=code,
-        capture_time=capture_time,
+        author=None, title=title or f"{render_model} test", render_model=render_model, code=code, **fields
     )
 
 

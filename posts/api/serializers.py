@@ -1,3 +1,5 @@
+import copy
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -66,22 +68,37 @@ class PostDetailSerializer(PostListSerializer):
         return image.url if image else None
 
 
-class PostCreateSerializer(serializers.ModelSerializer):
-    """What a client may send to create a post; the rules are the model's (its field validators and clean())."""
+class PostWriteSerializer(serializers.ModelSerializer):
+    """Checks a post with the model's own rules (its field validators and Post.clean()) and answers
+    with everything its detail shows."""
 
     class Meta:
         model = Post
-        fields = ["title", "description", "render_model", "code", "capture_time"]
         extra_kwargs = {"code": {"trim_whitespace": False}}
 
     def validate(self, data):
+        post = copy.copy(self.instance) if self.instance else Post()  # an edit is checked as a whole
+        for name, value in data.items():
+            setattr(post, name, value)
         try:
-            Post(**data).clean()
+            post.clean()
         except DjangoValidationError as exc:
             raise serializers.ValidationError(exc.message_dict) from None
         return data
 
     def to_representation(self, post):
-        """A created post is answered with everything its detail shows."""
-        post = Post.objects.for_detail().get(pk=post.pk)
-        return PostDetailSerializer(post, context=self.context).data
+        return PostDetailSerializer(Post.objects.for_detail().get(pk=post.pk), context=self.context).data
+
+
+class PostCreateSerializer(PostWriteSerializer):
+    """What a client may send to create a post."""
+
+    class Meta(PostWriteSerializer.Meta):
+        fields = ["title", "description", "render_model", "code", "capture_time"]
+
+
+class PostUpdateSerializer(PostWriteSerializer):
+    """What the author (or staff) may change; the render model stays."""
+
+    class Meta(PostWriteSerializer.Meta):
+        fields = ["title", "description", "code", "capture_time"]

@@ -1,8 +1,9 @@
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.cache import caches
 from django.utils import timezone
-from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.throttling import SimpleRateThrottle, UserRateThrottle
 
 from posts.models import Post
 
@@ -31,3 +32,13 @@ class UploadThrottle(SimpleRateThrottle):
 
     def wait(self):
         return (self.oldest_counted + timedelta(seconds=self.duration) - timezone.now()).total_seconds()
+
+
+class RecaptureThrottle(UserRateThrottle):
+    """RECAPTURE_THROTTLE_RATE per user, counted in the cache every process shares (a database table)."""
+
+    scope = "recapture"
+    cache = caches["shared"]
+
+    def get_rate(self):
+        return settings.RECAPTURE_THROTTLE_RATE

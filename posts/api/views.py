@@ -6,15 +6,23 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import generics, status
+from rest_framework import generics, permissions, status
 from rest_framework.exceptions import APIException
 from rest_framework.exceptions import ValidationError as DRFValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from posts import services
 from posts.api.pagination import NewestFirstPagination
-from posts.api.serializers import PostCreateSerializer, PostDetailSerializer, PostListSerializer
-from posts.api.throttling import UploadThrottle
+from posts.api.serializers import (
+    PostCreateSerializer,
+    PostDetailSerializer,
+    PostImageJobSerializer,
+    PostListSerializer,
+    PostUpdateSerializer,
+)
+from posts.api.throttling import RecaptureThrottle, UploadThrottle
 from posts.images.views import DETAIL_SCHEMA
 from posts.models import Post, RenderModel
 
@@ -118,18 +126,116 @@ class PostListCreate(generics.ListCreateAPIView):
         return {"Location": reverse("api:post-detail", args=[data["id"]])}
 
 
-@extend_schema(
-    summary="Read one post, with its code, images and capture jobs",
-    responses={200: PostDetailSerializer, 404: error("No such post.")},
+class IsEditorOrReadOnly(permissions.BasePermission):
+    """Anyone may read; the post's author and staff may change it."""
+
+    def has_object_permission(self, request, view, post):
+        return request.method in permissions.SAFE_METHODS or post.editable_by(request.user)
+
+
+def post_from_url(queryset, post_id):
+    """Look a post up by the id in the URL; a malformed id is simply not found."""
+    try:
+        post_id = uuid.UUID(str(post_id))
+    except ValueError:
+        raise Http404 from None
+    return get_object_or_404(queryset, pk=post_id)
+
+
+@extend_schema_view(
+    get=extend_schema(
+        summary="Read one post, with its code, images and capture jobs",
+        responses={200: PostDetailSerializer, 404: error("No such post.")},
+    ),
+    patch=extend_schema(
+        summary="Edit a post (its author or staff); a change to what is rendered captures it again",
+        request=PostUpdateSerializer,
+        responses={
+            200: PostDetailSerializer,
+            400: error("Invalid field.", FIELD_ERRORS_SCHEMA),
+            401: error("No or invalid credentials."),
+            403: error("Not the post's author or staff."),
+            404: error("No such post."),
+        },
+    ),
+    delete=extend_schema(
+        summary="Delete a post with its images and jobs (its author or staff)",
+        responses={
+            204: None,
+            401: error("No or invalid credentials."),
+            403: error("Not the author."),
+            404: error("No such post."),
+        },
+    ),
 )
-class PostDetail(generics.RetrieveAPIView):
-    serializer_class = PostDetailSerializer
+class PostDetail(generics.RetrieveUpdateDestroyAPIView):
     queryset = Post.objects.for_detail()
+    permission_classes = [permissions.IsAuthenticatedOrReadOnly, IsEditorOrReadOnly]
+    http_method_names = ["get", "patch", "delete", "head", "options"]
+
+    def get_serializer_class(self):
+        return PostUpdateSerializer if self.request.method == "PATCH" else PostDetailSerializer
 
     def get_object(self):
-        """Look the post up by the id in the URL; a malformed id is simply not found."""
-        try:
-            post_id = uuid.UUID(self.kwargs["post_id"])
-        except ValueError:
-            raise Http404 from None
-        return get_object_or_404(self.get_queryset(), pk=post_id)
+        post = post_from_url(self.get_queryset(), self.kwargs["post_id"])
+        self.check_object_permissions(self.request, post)
+        return post
+
+    def perform_update(self, serializer):
+        serializer.instance = services.post_update(serializer.instance, **serializer.validated_data)
+
+    def perform_destroy(self, post):
+        services.post_delete(post)
+
+
+class CanRecapture(permissions.BasePermission):
+    """The post's author and staff; on the seed's internal route, staff and service accounts only."""
+
+    def has_object_permission(self, request, view, post):
+        user = request.user
+        if user.is_staff or user.has_perm("posts.recapture_post"):
+            return True
+        return not view.internal and post.editable_by(user)
+
+
+@extend_schema(
+    summary="Capture a post's images again (its author or staff)",
+    request=None,
+    responses={
+        202: PostImageJobSerializer(many=True),
+        401: error("No or invalid credentials."),
+        403: error("Not the post's author or staff."),
+        404: error("No such post."),
+        429: error("Too many recaptures; see Retry-After."),
+    },
+)
+class PostRecapture(APIView):
+    """Queue both images again; a burst of calls leaves one pending job per image. Answers 202 with the jobs."""
+
+    permission_classes = [permissions.IsAuthenticated, CanRecapture]
+    throttle_classes = [RecaptureThrottle]
+    internal = False
+
+    def post(self, request, post_id=None):
+        post = post_from_url(Post.objects.all(), post_id or request.query_params.get("postId"))
+        self.check_object_permissions(request, post)
+        jobs = services.post_recapture(post)
+        return Response(PostImageJobSerializer(jobs, many=True).data, status=status.HTTP_202_ACCEPTED)
+
+
+@extend_schema(
+    summary="The seed's recapture route (staff and service accounts)",
+    parameters=[OpenApiParameter("postId", str, required=True, description="The post's id.")],
+    request=None,
+    responses={
+        202: PostImageJobSerializer(many=True),
+        401: error("No or invalid credentials."),
+        403: error("Not staff or a service account."),
+        404: error("No such post."),
+        429: error("Too many recaptures; see Retry-After."),
+    },
+)
+class InternalRecapture(PostRecapture):
+    """The seed's POST /api/internal/recapture?postId=<id>, for staff and service tokens."""
+
+    internal = True

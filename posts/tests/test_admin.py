@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from posts import jobs
-from posts.models import Post, PostImageJob
+from posts.models import JobPriority, Post, PostImageJob
 from posts.tests.conftest import selects_image_data
 
 
@@ -117,6 +117,14 @@ def test_retry_action_sends_failed_jobs_back_to_pending_through_the_job_module(a
 def test_recapture_action_queues_both_images_again(admin_client, post, failed_jobs):
     admin_client.post("/admin/posts/post/", {"action": "recapture", "_selected_action": [post.pk]})
     assert set(post.jobs.values_list("kind", "status", "attempts")) == {("thumb", "pending", 0), ("og", "pending", 0)}
+
+
+def test_a_bulk_recapture_waits_behind_new_posts(admin_client, user):
+    posts = [Post.objects.create(author=user, title=f"p{n}", render_model="svg", code="<svg/>") for n in range(25)]
+    admin_client.post("/admin/posts/post/", {"action": "recapture", "_selected_action": [p.pk for p in posts]})
+    assert set(PostImageJob.objects.values_list("priority", flat=True)) == {JobPriority.BACKFILL}
+    admin_client.post("/admin/posts/post/", {"action": "recapture", "_selected_action": [posts[0].pk]})
+    assert set(posts[0].jobs.values_list("priority", flat=True)) == {JobPriority.NEW}
 
 
 def test_jobs_and_images_cannot_be_added_by_hand(admin_client, db):

@@ -270,7 +270,7 @@ def test_the_upload_limit_counts_only_recent_posts(author_api, settings, user):
 
 
 def test_a_post_survives_when_queueing_its_images_fails(author_api, monkeypatch, caplog):
-    def broken_enqueue(post, kind):
+    def broken_enqueue(post, kind, **options):
         raise DatabaseError("queue table is locked")
 
     monkeypatch.setattr(jobs, "enqueue", broken_enqueue)
@@ -510,8 +510,10 @@ def test_schema_is_openapi_3_with_every_path_and_method(schema):
     paths = {path: set(operations) - {"parameters"} for path, operations in schema["paths"].items()}
     assert paths == {
         "/api/posts": {"get", "post"},
-        "/api/posts/{post_id}": {"get"},
+        "/api/posts/{post_id}": {"get", "patch", "delete"},
         "/api/posts/{post_id}/image": {"get", "head"},
+        "/api/posts/{post_id}/recapture": {"post"},
+        "/api/internal/recapture": {"post"},
     }
 
 
@@ -538,6 +540,11 @@ def test_real_responses_match_the_schema(schema, author_api, client_api, user):
         ("/api/posts/{post_id}", "get", client_api.get("/api/posts/nope")),
         ("/api/posts/{post_id}/image", "get", client_api.get(f"/api/posts/{post.pk}/image?kind=og")),
         ("/api/posts/{post_id}/image", "get", client_api.get(f"/api/posts/{post.pk}/image?kind=x")),
+        ("/api/posts/{post_id}", "patch", author_api.patch(f"/api/posts/{post.pk}", {"title": "t"}, format="json")),
+        ("/api/posts/{post_id}", "patch", author_api.patch(f"/api/posts/{post.pk}", {"title": ""}, format="json")),
+        ("/api/posts/{post_id}", "patch", client_api.patch(f"/api/posts/{post.pk}", {"title": "t"}, format="json")),
+        ("/api/posts/{post_id}/recapture", "post", author_api.post(f"/api/posts/{post.pk}/recapture")),
+        ("/api/internal/recapture", "post", author_api.post(f"/api/internal/recapture?postId={post.pk}")),
     ]
     for path, method, response in checks:
         jsonschema.validate(response.json(), response_schema(schema, path, method, response.status_code))
