@@ -145,24 +145,6 @@ def mark_failed(job, *, worker_id, error, transient, max_attempts=None):
     return fields["status"] if updated else None
 
 
-def release(*, worker_id, job_ids):
-    """Give back claimed jobs that were never started (e.g. on shutdown), without using up an attempt."""
-    now = timezone.now()
-    return (
-        PostImageJob.objects.held_by(worker_id)
-        .filter(id__in=job_ids)
-        .update(
-            status=JobStatus.PENDING,
-            attempts=F("attempts") - 1,
-            locked_by="",
-            heartbeat_at=None,
-            started_at=None,
-            run_after=now,
-            updated_at=now,
-        )
-    )
-
-
 def reclaim_stale(*, lease_seconds=None, max_attempts=None, now=None):
     """Take back running jobs whose worker stopped sending heartbeats; return how many."""
     now = now or timezone.now()

@@ -201,21 +201,8 @@ def test_a_job_taken_back_from_a_stale_worker_is_not_overwritten_by_it(post):
     assert jobs.mark_success(old, worker_id="old") is False
     assert jobs.mark_failed(old, worker_id="old", error="late", transient=True) is None
     assert jobs.heartbeat(worker_id="old", job_ids=[old.pk]) == 0
-    assert jobs.release(worker_id="old", job_ids=[old.pk]) == 0
     assert (reload(new).status, reload(new).locked_by, reload(new).attempts) == ("running", "new", 2)
     assert jobs.mark_success(new, worker_id="new") is True
-
-
-def test_release_gives_unstarted_jobs_back_without_using_an_attempt(db):
-    queue(2)
-    mine = jobs.claim_due_jobs(worker_id="w1", limit=3)
-    theirs = jobs.claim_due_jobs(worker_id="w2", limit=1)
-    assert jobs.release(worker_id="w1", job_ids=[j.pk for j in mine + theirs]) == 3
-    for job in mine:
-        stored = reload(job)
-        assert (stored.status, stored.attempts, stored.locked_by, stored.started_at) == ("pending", 0, "", None)
-    assert reload(theirs[0]).status == "running"
-    assert len(jobs.claim_due_jobs(worker_id="w3", limit=5)) == 3
 
 
 # --- leases --------------------------------------------------------------------------------------
