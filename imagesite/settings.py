@@ -348,6 +348,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "posts.images.views.document_image_endpoint",
+        "posts.api.schema.reading_is_public",
     ],
 }
 

@@ -517,6 +517,15 @@ def test_schema_is_openapi_3_with_every_path_and_method(schema):
     }
 
 
+def test_the_schema_says_reading_is_public_and_writing_needs_credentials(schema):
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            if method in ("get", "head"):
+                assert operation["security"] == [], (path, method)
+            elif method in ("post", "patch", "delete"):
+                assert {"tokenAuth": []} in operation["security"] and {} not in operation["security"], (path, method)
+
+
 def test_real_responses_match_the_schema(schema, author_api, client_api, user):
     created = author_api.post("/api/posts", valid(), format="json")
     post = Post.objects.get(pk=created.json()["id"])
