@@ -74,7 +74,7 @@ run: setup
 	@# capture in flight and exits; if the server stops on its own, the worker is stopped too.
 	@$(PY) manage.py capture_queue --watch --interval 1 & worker=$$!; \
 	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker' EXIT; \
-	trap 'trap - EXIT; wait $$worker; exit 130' INT; \
+	trap 'trap - EXIT; wait $$worker; exit 0' INT; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 test: setup
