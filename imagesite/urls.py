@@ -1,7 +1,12 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+admin.site.site_header = _("imagesite administration")
+admin.site.site_title = _("imagesite admin")
+admin.site.index_title = _("Posts, images and capture jobs")
 
 # Accounts: log in and out, and change a password. No password reset: the site sends no mail.
 accounts = [

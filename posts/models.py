@@ -21,10 +21,12 @@ LAST_ERROR_LENGTH = 512
 
 
 class RenderModel(models.TextChoices):
-    SVG = "svg", "SVG"
-    CANVAS = "canvas", "Canvas 2D"
-    THREE = "three", "three.js"
-    SHADER = "shader", "GLSL shader"
+    """The one list of render models: the API, the form, the feed's filter and the admin read it."""
+
+    SVG = "svg", _("SVG")
+    CANVAS = "canvas", _("Canvas 2D")
+    THREE = "three", _("three.js")
+    SHADER = "shader", _("GLSL shader")
 
 
 class ImageKind(models.TextChoices):

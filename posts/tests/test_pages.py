@@ -1,4 +1,5 @@
 import io
+import re
 from datetime import timedelta
 from html.parser import HTMLParser
 
@@ -303,3 +304,25 @@ def test_og_image_of_an_unknown_post_is_404(client, db):
 @pytest.mark.parametrize("method", ["post", "put", "delete"])
 def test_og_image_only_answers_get_and_head(client, post, method):
     assert getattr(client, method)(f"/posts/{post.pk}/opengraph-image").status_code == 405
+
+
+def feed_dates(client, **headers):
+    return re.findall(r"<time [^>]*>([^<]*)</time>", client.get("/", **headers).content.decode())
+
+
+def test_a_post_of_the_last_minute_is_dated_just_now(client, post):
+    assert feed_dates(client) == ["just now"]
+    assert feed_dates(client, HTTP_ACCEPT_LANGUAGE="ko") == ["방금"]
+    Post.objects.filter(pk=post.pk).update(created_at=timezone.now() - timedelta(minutes=5))
+    assert feed_dates(client) == ["5\xa0minutes ago"]
+
+
+def test_the_filter_chips_speak_korean(client, db):
+    html = client.get("/", HTTP_ACCEPT_LANGUAGE="ko").content.decode()
+    chips = re.findall(r'<a class="filter" [^>]*>([^<]*)</a>', html)
+    assert chips == ["전체", "SVG", "Canvas 2D", "three.js", "GLSL 셰이더"]
+
+
+def test_the_admin_is_named_for_the_site(admin_client):
+    html = admin_client.get("/admin/").content.decode()
+    assert "imagesite administration" in html and "Django administration" not in html
