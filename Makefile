@@ -35,7 +35,11 @@ system:
 python: $(VENV)/.installed
 
 # The Korean UI: compiled from posts/locale/*/django.po into .mo files, which are never committed.
-messages: python
+# Only when a catalog changed: a running server or test run keeps reading the .mo files.
+CATALOGS := $(wildcard posts/locale/*/LC_MESSAGES/django.po)
+messages: $(CATALOGS:.po=.mo)
+
+%.mo: %.po | python
 	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules --ignore=var -v 0
 
 $(VENV)/.installed: requirements.txt
