@@ -1,51 +1,85 @@
-// The uniforms each shader convention reads, and their values in one frame. Shadertoy's are
-// declared for the post; The Book of Shaders' the post declares itself, with any vector size.
+import { FRAME_MS } from "../clock.js";
 
-export const SHADERTOY_DECLARATIONS = [
-  "uniform vec3 iResolution;",
-  "uniform float iTime;",
-  "uniform float iTimeDelta;",
-  "uniform float iFrameRate;",
-  "uniform int iFrame;",
-  "uniform vec4 iMouse;",
-  "uniform vec4 iDate;",
-  "uniform float iSampleRate;",
-  "uniform vec3 iChannelResolution[4];",
-  "uniform float iChannelTime[4];",
-  "uniform sampler2D iChannel0;", // no inputs here: they read black
-  "uniform sampler2D iChannel1;",
-  "uniform sampler2D iChannel2;",
-  "uniform sampler2D iChannel3;",
-];
+// Every name a shader host feeds its shaders, in one table: Shadertoy's single pass, GLSL Sandbox,
+// The Book of Shaders / glslCanvas / glslViewer. A shader that uses a name without declaring it
+// gets the declaration; every shader gets the values, whether it declared the name or we did,
+// each set by the type it was declared with. docs/posting.md shows this table to posters.
+//   uniform: declared as `uniform <type> <name>`; value(frame) gives its numbers
+//   input:   a varying (`in` in GLSL ES 3.00) our vertex shader writes (see vertexShader)
+//   define:  a macro
+export const CONVENTIONS = {
+  // Shadertoy
+  iResolution: { uniform: "vec3", value: (f) => [f.width, f.height, 1] },
+  iTime: { uniform: "float", value: (f) => [f.seconds] },
+  iGlobalTime: { uniform: "float", value: (f) => [f.seconds] }, // Shadertoy's name for iTime before 2017
+  iTimeDelta: { uniform: "float", value: (f) => [f.delta] },
+  iFrameRate: { uniform: "float", value: () => [1000 / FRAME_MS] },
+  iFrame: { uniform: "int", value: (f) => [f.frame] },
+  iMouse: { uniform: "vec4", value: (f) => f.mouse.shadertoy() },
+  iDate: { uniform: "vec4", value: (f) => f.date },
+  iSampleRate: { uniform: "float", value: () => [44100] },
+  iChannelTime: { uniform: "float[4]" }, // zeros: there are no input channels here
+  iChannelResolution: { uniform: "vec3[4]" },
+  iChannel0: { uniform: "sampler2D" }, // black
+  iChannel1: { uniform: "sampler2D" },
+  iChannel2: { uniform: "sampler2D" },
+  iChannel3: { uniform: "sampler2D" },
+  // 0, Shadertoy's value on low-end hardware: capture runs on software GL, and the live view
+  // shows what was captured.
+  HW_PERFORMANCE: { define: "0" },
+  // GLSL Sandbox
+  time: { uniform: "float", value: (f) => [f.seconds] },
+  resolution: { uniform: "vec2", value: (f) => [f.width, f.height] },
+  mouse: { uniform: "vec2", value: (f) => f.mouse.normalized() },
+  surfacePosition: { input: "vec2" },
+  backbuffer: { uniform: "sampler2D" }, // the previous frame
+  // The Book of Shaders, glslCanvas, glslViewer
+  u_resolution: { uniform: "vec2", value: (f) => [f.width, f.height] },
+  u_time: { uniform: "float", value: (f) => [f.seconds] },
+  u_mouse: { uniform: "vec2", value: (f) => f.mouse.pixels() },
+  u_delta: { uniform: "float", value: (f) => [f.delta] },
+  u_date: { uniform: "vec4", value: (f) => f.date },
+  u_frame: { uniform: "int", value: (f) => [f.frame] },
+  v_texcoord: { input: "vec2" },
+};
 
-// Values by name for a frame at timeMs; deltaMs since the previous one, frame its number.
+// The GLSL line declaring a convention's name, in GLSL ES 1.00 or 3.00.
+export function declaration(name, es300) {
+  const entry = CONVENTIONS[name];
+  if (entry.define) return `#define ${name} ${entry.define}`;
+  if (entry.input) return `${es300 ? "in" : "varying"} ${entry.input} ${name};`;
+  const [, type, size] = /^(\w+)(\[\d+\])?$/.exec(entry.uniform);
+  return `uniform ${type} ${name}${size || ""};`;
+}
+
+// The values of one frame at timeMs, deltaMs after the one before, by name.
 export function frameUniforms({ width, height, timeMs, deltaMs, frame, mouse }) {
-  const seconds = timeMs / 1000;
   const date = new Date(); // virtual in capture mode
   const midnight = new Date(date.getFullYear(), date.getMonth(), date.getDate());
-  const size = [width, height];
-  return {
-    iResolution: [...size, 1],
-    iTime: [seconds],
-    iTimeDelta: [deltaMs / 1000],
-    iFrameRate: [60],
-    iFrame: [frame],
-    iMouse: [mouse.dragX, mouse.dragY, mouse.down ? mouse.downX : -mouse.downX, mouse.clicked ? mouse.downY : -mouse.downY],
-    iDate: [date.getFullYear(), date.getMonth(), date.getDate(), (date - midnight) / 1000],
-    iSampleRate: [44100],
-    u_resolution: size,
-    u_time: [seconds],
-    u_mouse: [mouse.x, mouse.y],
+  const values = {
+    width,
+    height,
+    seconds: timeMs / 1000,
+    delta: deltaMs / 1000,
+    frame,
+    mouse,
+    date: [date.getFullYear(), date.getMonth(), date.getDate(), (date - midnight) / 1000],
   };
+  const named = { imagesite_surface: [width / height / 2, 0.5] }; // GLSL Sandbox's surface: 1 high, centred
+  for (const [name, entry] of Object.entries(CONVENTIONS)) {
+    if (entry.value) named[name] = entry.value(values);
+  }
+  return named;
 }
 
 // A function setting the program's active uniforms from such values, by the type the shader
-// declared each with, so a Book of Shaders post that says vec3 u_resolution still gets a value.
+// declared each with, so a post that says vec3 u_resolution or float iFrame still gets a value.
 export function uniformSetter(gl, program) {
   const uniforms = [];
   for (let i = 0; i < gl.getProgramParameter(program, gl.ACTIVE_UNIFORMS); i++) {
     const info = gl.getActiveUniform(program, i);
-    uniforms.push({ name: info.name, type: info.type, location: gl.getUniformLocation(program, info.name) });
+    const name = info.name.replace(/\[0\]$/, "");
+    uniforms.push({ name, type: info.type, location: gl.getUniformLocation(program, info.name) });
   }
   return (values) => {
     for (const uniform of uniforms) {
@@ -60,13 +94,29 @@ export function uniformSetter(gl, program) {
   };
 }
 
-// The pointer in canvas pixels, origin bottom-left. Shadertoy's iMouse: xy while a button is
-// down, zw where it went down (z < 0 once released, w < 0 after the first frame).
+// The pointer in canvas pixels, origin bottom-left, and each convention's view of it.
 export function trackPointer(canvas) {
-  const mouse = { x: 0, y: 0, dragX: 0, dragY: 0, downX: 0, downY: 0, down: false, clicked: false };
+  const mouse = {
+    x: 0,
+    y: 0,
+    moved: false,
+    dragX: 0,
+    dragY: 0,
+    downX: 0,
+    downY: 0,
+    down: false,
+    clicked: false,
+    // Shadertoy's iMouse: xy while a button is down, zw where it went down (z < 0 once released,
+    // w < 0 after the first frame).
+    shadertoy: () => [mouse.dragX, mouse.dragY, mouse.down ? mouse.downX : -mouse.downX, mouse.clicked ? mouse.downY : -mouse.downY],
+    // GLSL Sandbox: 0..1, the centre until the pointer moves (its page starts there too).
+    normalized: () => (mouse.moved ? [mouse.x / canvas.width, mouse.y / canvas.height] : [0.5, 0.5]),
+    pixels: () => [mouse.x, mouse.y],
+  };
   function pointer(event) {
     mouse.x = (event.clientX * canvas.width) / window.innerWidth;
     mouse.y = canvas.height - (event.clientY * canvas.height) / window.innerHeight;
+    mouse.moved = true;
   }
   window.addEventListener("pointermove", (event) => {
     pointer(event);
