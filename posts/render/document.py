@@ -27,7 +27,8 @@ def render_document(post, *, mode="live"):
     post_data = {
         "id": str(post.pk),
         "render_model": post.render_model,
-        "code": post.code,
+        # A byte-order mark (files saved on Windows) is no part of the code; GLSL compilers stop at it.
+        "code": post.code.removeprefix("\ufeff"),
         "capture_time": post.capture_time,
         # The first 32 bits of the id: the same post always draws the same random numbers.
         "seed": int(str(post.pk).replace("-", "")[:8], 16),
