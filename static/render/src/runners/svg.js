@@ -4,8 +4,9 @@ import { fail } from "../report.js";
 
 const SVG_NS = "http://www.w3.org/2000/svg";
 const XLINK_NS = "http://www.w3.org/1999/xlink";
-// Capture mode stretches animation time by this factor (see pinAnimations).
-const SLOW = 1e5;
+// Capture mode stretches animation time by this factor (see pinAnimations): at 1e5, a rotating
+// shape still moved enough between two captures to change their bytes.
+const SLOW = 1e9;
 
 // svg: the post is shown as an image (<img> of a blob: URL), never inlined, so its scripts and
 // event handlers never run and it loads nothing; SMIL and CSS animations still play.
@@ -71,7 +72,7 @@ function parseClock(text) {
 
 // Capture mode: an image's animations run on the browser's own clock, which the harness cannot
 // drive. So every animation time is stretched by SLOW and each animation starts capture_time in
-// the past: the image shows the frame at capture_time and then moves by ~1e-5 s per second.
+// the past: the image shows the frame at capture_time and then moves by ~1e-9 s per second.
 function pinAnimations(root, atMs) {
   const scale = (text) => {
     const ms = parseClock(text);
