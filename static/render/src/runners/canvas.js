@@ -2,9 +2,11 @@ import { realSetTimeout } from "../natives.js";
 import { capture, framed } from "../post.js";
 import { runCode } from "../code.js";
 import { ready } from "../frames.js";
+import { afterLoad, callLateLoadListeners, isStandIn, provideStandIns } from "./page.js";
 
 // canvas: the post's code runs with a full-viewport <canvas id="canvas"> and the globals canvas,
-// ctx, width and height, plus any `globals` a runner built on this one adds (three: THREE).
+// ctx, width and height, plus any `globals` a runner built on this one adds (three: THREE), in a
+// page that has the elements the code looks for (see page.js).
 export function runCanvas(globals = {}) {
   whenSized(() => start(globals));
 }
@@ -44,10 +46,17 @@ function start(globals) {
     configurable: true,
     enumerable: true,
   });
+  provideStandIns();
+  const callLate = callLateLoadListeners();
   if (!runCode({ canvas, width: canvas.width, height: canvas.height, ...globals })) return;
-  // A three.js scene that appended its own renderer.domElement: our empty canvas would push it
-  // out of the viewport.
-  const others = [...document.body.children].filter((el) => el !== canvas && !["SCRIPT", "STYLE"].includes(el.tagName));
-  if (!used && others.length) canvas.hidden = true;
-  ready();
+  callLate();
+  // Ready once the page has loaded, so that code run by its load event has run too. A sketch that
+  // appended a canvas of its own: our empty one would push it out of the viewport.
+  afterLoad(() => {
+    const others = [...document.body.children].filter(
+      (el) => el !== canvas && !["SCRIPT", "STYLE"].includes(el.tagName) && !isStandIn(el),
+    );
+    if (!used && others.length) canvas.hidden = true;
+    ready();
+  });
 }
