@@ -12,7 +12,7 @@ from posts.models import ImageKind, JobStatus, PostImage, PostImageJob
 
 pytestmark = pytest.mark.browser
 
-RED, GREEN, BLUE, WHITE = (255, 0, 0), (0, 255, 0), (0, 0, 255), (255, 255, 255)
+RED, GREEN, BLUE = (255, 0, 0), (0, 255, 0), (0, 0, 255)
 
 SVG = (
     '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 100 100">'
@@ -66,7 +66,7 @@ def test_each_render_model_is_captured_as_thumb_and_og_with_its_colours(run_queu
         assert svg.size == (width, height)
         assert close_to(svg.getpixel((width // 2, height // 2)), RED)
         assert close_to(svg.getpixel((width // 2, 5)), BLUE)
-        assert close_to(svg.getpixel((3, height // 2)), WHITE)  # letterboxed: the viewBox is square
+        assert close_to(svg.getpixel((3, height // 2)), BLUE)  # the square's blue edges extended to the frame's
 
         canvas = decode(bytes(images[posts["canvas"].pk, kind].data))
         assert close_to(canvas.getpixel((width // 2, height // 2)), GREEN)

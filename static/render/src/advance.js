@@ -32,6 +32,7 @@ function stopped() {
 
 async function step(ms, drawFrom) {
   const target = virtualNow + ms;
+  let hooksRan = false;
   while (virtualNow < target && !stopped()) {
     // Frames fall on multiples of 1000/60 ms; the last one lands exactly on the target.
     const nextFrame = (Math.floor(virtualNow / FRAME_MS + 1e-9) + 1) * FRAME_MS;
@@ -46,11 +47,17 @@ async function step(ms, drawFrom) {
     if (framesQueued()) {
       const skip = frameAt < target - 1e-6 && frameAt < drawFrom - 1e-6;
       skipDrawsDuring(skip, () => runFrame(virtualNow));
+      // The captured frame: the model's own work in the same task, as in a live frame (a WebGL
+      // canvas that does not preserve its drawing reads back empty in the next task).
+      if (status !== "error" && (frameAt >= target - 1e-6 || preview !== null)) {
+        runFrameHooks(virtualNow);
+        hooksRan = true;
+      }
       await tick();
     }
   }
   if (status === "error") return;
-  runFrameHooks(virtualNow);
+  if (!hooksRan) runFrameHooks(virtualNow);
   redrawStillSkipped();
 }
 

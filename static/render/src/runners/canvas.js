@@ -2,7 +2,8 @@ import { realSetTimeout } from "../natives.js";
 import { capture, framed } from "../post.js";
 import { runCode } from "../code.js";
 import { ready } from "../frames.js";
-import { afterLoad, callLateLoadListeners, isStandIn, provideStandIns } from "./page.js";
+import { watchCanvasArt } from "./backdrop.js";
+import { afterLoad, callLateLoadListeners, provideStandIns } from "./page.js";
 
 // canvas: the post's code runs with a full-viewport <canvas id="canvas"> and the globals canvas,
 // ctx, width and height, plus any `globals` a runner built on this one adds (three: THREE), in a
@@ -32,10 +33,10 @@ function start(globals) {
   canvas.width = window.innerWidth;
   canvas.height = window.innerHeight;
   document.body.appendChild(canvas);
-  let used = false;
+  let drawn = false;
   const getContext = canvas.getContext;
   canvas.getContext = function (...args) {
-    used = true;
+    drawn = true;
     canvas.hidden = false;
     return getContext.apply(this, args);
   };
@@ -50,13 +51,10 @@ function start(globals) {
   const callLate = callLateLoadListeners();
   if (!runCode({ canvas, width: canvas.width, height: canvas.height, ...globals })) return;
   callLate();
-  // Ready once the page has loaded, so that code run by its load event has run too. A sketch that
-  // appended a canvas of its own: our empty one would push it out of the viewport.
+  const arrange = watchCanvasArt(canvas, () => drawn);
+  // Ready once the page has loaded, so that code run by its load event has run too.
   afterLoad(() => {
-    const others = [...document.body.children].filter(
-      (el) => el !== canvas && !["SCRIPT", "STYLE"].includes(el.tagName) && !isStandIn(el),
-    );
-    if (!used && others.length) canvas.hidden = true;
+    arrange();
     ready();
   });
 }

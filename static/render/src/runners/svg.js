@@ -1,6 +1,7 @@
 import { capture, post } from "../post.js";
 import { ready } from "../frames.js";
 import { fail } from "../report.js";
+import { setBackdrop } from "./backdrop.js";
 
 const SVG_NS = "http://www.w3.org/2000/svg";
 const XLINK_NS = "http://www.w3.org/1999/xlink";
@@ -37,8 +38,13 @@ export function runSvg() {
   img.alt = "";
   img.src = URL.createObjectURL(blob);
   document.body.appendChild(img);
+  const viewBox = (root.getAttribute("viewBox") || "").trim().split(/[\s,]+/).map(Number);
   img.decode().then(
-    () => ready(),
+    () => {
+      const aspect = viewBox[2] > 0 && viewBox[3] > 0 ? viewBox[2] / viewBox[3] : img.naturalWidth / img.naturalHeight || 1;
+      setBackdrop(img, aspect);
+      ready();
+    },
     () => fail("svg", "The SVG could not be shown as an image."),
   );
 }
