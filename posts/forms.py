@@ -15,9 +15,18 @@ class PostForm(forms.ModelForm):
         widget=forms.Textarea(attrs={"rows": 18, "spellcheck": "false", "autocapitalize": "off", "class": "code"}),
     )
 
+    # Not stripped either; optional (canvas and three.js posts only).
+    html = forms.CharField(
+        label=_("HTML (optional)"),
+        required=False,
+        strip=False,
+        help_text=Post._meta.get_field("html").help_text,
+        widget=forms.Textarea(attrs={"rows": 4, "spellcheck": "false", "autocapitalize": "off", "class": "code"}),
+    )
+
     class Meta:
         model = Post
-        fields = ["title", "description", "render_model", "capture_time", "code"]
+        fields = ["title", "description", "render_model", "capture_time", "code", "html"]
         labels = {"capture_time": _("Capture time (seconds)")}
         help_texts = {
             "capture_time": _(
@@ -38,6 +47,9 @@ class PostForm(forms.ModelForm):
     def clean_code(self):
         # Browsers send a textarea's line breaks as CRLF; store the code as it was typed.
         return self.cleaned_data["code"].replace("\r\n", "\n")
+
+    def clean_html(self):
+        return self.cleaned_data["html"].replace("\r\n", "\n")
 
     def clean_capture_time(self):
         value = self.cleaned_data["capture_time"]

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from posts.fields import HyphenatedUUIDField
-from posts.validators import validate_code, validate_finite, validate_svg
+from posts.validators import validate_code, validate_finite, validate_html, validate_svg
 
 MAX_TITLE_LENGTH = 200
 MAX_DESCRIPTION_LENGTH = 2000
@@ -29,13 +29,17 @@ class RenderModel(models.TextChoices):
     SHADER = "shader", _("GLSL shader")
 
 
+# The render models whose code runs in a page of its own, which may have the post's HTML.
+PAGE_MODELS = {RenderModel.CANVAS, RenderModel.THREE}
+
+
 class ImageKind(models.TextChoices):
     THUMB = "thumb", _("thumbnail")
     OG = "og", _("Open Graph image")
 
 
 # The fields that decide what a capture shows: changing one means capturing again.
-RENDERED_FIELDS = ("render_model", "code", "capture_time")
+RENDERED_FIELDS = ("render_model", "code", "html", "capture_time")
 
 
 class PostQuerySet(models.QuerySet):
@@ -77,6 +81,16 @@ class Post(models.Model):
     description = models.TextField(_("description"), blank=True, default="", max_length=MAX_DESCRIPTION_LENGTH)
     render_model = models.CharField(_("render model"), max_length=16, choices=RenderModel.choices)
     code = models.TextField(_("code"), validators=[validate_code], help_text=_("The source, at most 256 KiB of UTF-8."))
+    html = models.TextField(
+        _("HTML"),
+        blank=True,
+        default="",
+        validators=[validate_html],
+        help_text=_(
+            "Canvas and three.js posts: elements the code expects on its page (an #info line, a container, "
+            "its own <canvas>), placed in the page's body before the code runs. At most 64 KiB; no scripts."
+        ),
+    )
     capture_time = models.FloatField(
         _("capture time"),
         default=DEFAULT_CAPTURE_TIME,
@@ -105,7 +119,16 @@ class Post(models.Model):
         return reverse("posts:detail", args=[self.pk])
 
     def clean(self):
-        """The rules that need more than one field: an SVG post must be an SVG document."""
+        """The rules that need more than one field: an SVG post must be an SVG document; only sketches have HTML."""
+        if self.html and self.render_model not in PAGE_MODELS:
+            raise ValidationError(
+                {
+                    "html": _(
+                        "Only canvas and three.js posts have HTML: %(model)s posts draw the whole frame themselves."
+                    )
+                    % {"model": self.get_render_model_display()}
+                }
+            )
         if self.render_model != RenderModel.SVG:
             return
         try:

@@ -54,6 +54,7 @@ class PostDetailSerializer(PostListSerializer):
         fields = PostListSerializer.Meta.fields + [
             "description",
             "code",
+            "html",
             "capture_time",
             "og_image_url",
             "images",
@@ -74,7 +75,7 @@ class PostWriteSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Post
-        extra_kwargs = {"code": {"trim_whitespace": False}}
+        extra_kwargs = {"code": {"trim_whitespace": False}, "html": {"trim_whitespace": False}}
 
     def validate(self, data):
         post = copy.copy(self.instance) if self.instance else Post()  # an edit is checked as a whole
@@ -94,11 +95,11 @@ class PostCreateSerializer(PostWriteSerializer):
     """What a client may send to create a post."""
 
     class Meta(PostWriteSerializer.Meta):
-        fields = ["title", "description", "render_model", "code", "capture_time"]
+        fields = ["title", "description", "render_model", "code", "html", "capture_time"]
 
 
 class PostUpdateSerializer(PostWriteSerializer):
     """What the author (or staff) may change; the render model stays."""
 
     class Meta(PostWriteSerializer.Meta):
-        fields = ["title", "description", "code", "capture_time"]
+        fields = ["title", "description", "code", "html", "capture_time"]

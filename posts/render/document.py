@@ -29,6 +29,7 @@ def render_document(post, *, mode="live"):
         "render_model": post.render_model,
         # A byte-order mark (files saved on Windows) is no part of the code; GLSL compilers stop at it.
         "code": post.code.removeprefix("\ufeff"),
+        "html": post.html,
         "capture_time": post.capture_time,
         # The first 32 bits of the id: the same post always draws the same random numbers.
         "seed": int(str(post.pk).replace("-", "")[:8], 16),

@@ -41,13 +41,14 @@ def preview(request):
         id=uuid.uuid5(DRAFT_NAMESPACE, str(request.user.pk)),
         render_model=request.POST.get("render_model", ""),
         code=request.POST.get("code", "").replace("\r\n", "\n"),
+        html=request.POST.get("html", "").replace("\r\n", "\n"),
         capture_time=request.POST.get("capture_time") or DEFAULT_CAPTURE_TIME,
     )
     try:
         draft.clean_fields(exclude=["title"])
     except ValidationError as exc:
         errors = exc.message_dict
-        problem = errors.get("render_model") or errors.get("code")
+        problem = errors.get("render_model") or errors.get("code") or errors.get("html")
         if problem:
             return bad_request(problem[0])
         draft.capture_time = DEFAULT_CAPTURE_TIME  # a draft's capture time is only a convenience

@@ -19,7 +19,7 @@ from posts.tests.conftest import CIRCLE_SVG, png_bytes, selects_image_data
 from posts.validators import MAX_CODE_BYTES
 
 LIST_FIELDS = {"id", "title", "render_model", "created_at", "author", "url", "thumb_url"}
-DETAIL_FIELDS = LIST_FIELDS | {"description", "code", "capture_time", "og_image_url", "images", "jobs"}
+DETAIL_FIELDS = LIST_FIELDS | {"description", "code", "html", "capture_time", "og_image_url", "images", "jobs"}
 VERSIONED_THUMB = re.compile(r"^/api/posts/[0-9a-f-]{36}/image\?kind=thumb&v=[0-9a-f]{12}$")
 
 BILLION_LAUGHS = """<?xml version="1.0"?>
@@ -140,6 +140,9 @@ def test_a_wrong_token_is_refused_with_401(client_api, db):
         (valid(render_model="svg", code="not xml at all"), "code"),
         (valid(render_model="svg", code="<html><body/></html>"), "code"),
         (valid(render_model="svg", code="<svg:html xmlns:svg='http://www.w3.org/2000/svg'/>"), "code"),
+        (valid(html="<canvas></canvas>" * 4000), "html"),
+        (valid(html="<div id='info'></div>\n<script>go()</script>"), "html"),
+        (valid(render_model="shader", code="void main() {}", html="<div id='info'></div>"), "html"),
     ],
 )
 def test_bad_input_is_refused_with_400_naming_the_field(author_api, body, field):
@@ -155,6 +158,59 @@ def test_bad_input_is_refused_with_400_naming_the_field(author_api, body, field)
 def test_code_over_the_limit_says_how_big_it_is(author_api):
     response = author_api.post("/api/posts", valid(code="가" * (MAX_CODE_BYTES // 3 + 1)), format="json")
     assert "262146 bytes" in response.json()["code"][0]
+
+
+def test_html_for_a_sketchs_page_is_kept_as_sent(author_api):
+    html = '<div id="info">drag to turn</div>\n  <div id="container"></div>\n'
+    response = author_api.post("/api/posts", valid(render_model="three", html=html), format="json")
+    assert response.status_code == 201
+    assert response.json()["html"] == html
+    assert Post.objects.get().html == html
+
+
+@pytest.mark.parametrize(
+    ("html", "messages"),
+    [
+        (
+            '<p>hi</p>\n<script src="x.js"></script>',
+            ["Line 2: <script> does not run in the HTML: put the code in the code field."],
+        ),
+        (
+            '<canvas id="c"\n  onclick="go()"></canvas>\n<a href="javascript:go()">go</a>',
+            [
+                "Line 1: the onclick= attribute does not run here: add the listener in the code.",
+                "Line 3: javascript: URLs do not run here: add a listener in the code.",
+            ],
+        ),
+        (
+            '<link rel="stylesheet" href="https://cdn.example/x.css">',
+            ["Line 1: <link> cannot be used here: nothing is loaded from elsewhere (use <style> for CSS)."],
+        ),
+        (
+            "<!doctype html>\n<html><body><canvas></canvas></body></html>",
+            [
+                "Line 2: <html> belongs to a whole page: paste only what goes inside <body>.",
+                "Line 2: <body> belongs to a whole page: paste only what goes inside <body>.",
+            ],
+        ),
+        (
+            "<iframe src=x></iframe>",
+            ["Line 1: <iframe> cannot be used here: a post cannot embed other pages or plugins."],
+        ),
+    ],
+)
+def test_html_that_would_run_load_or_embed_is_refused_naming_the_line_and_the_fix(author_api, html, messages):
+    response = author_api.post("/api/posts", valid(html=html), format="json")
+    assert response.status_code == 400
+    assert response.json() == {"html": messages}
+
+
+def test_html_is_only_for_canvas_and_three_posts(author_api):
+    body = valid(render_model="shader", code="void main() {}", html="<div></div>")
+    response = author_api.post("/api/posts", body, format="json")
+    assert response.json() == {
+        "html": ["Only canvas and three.js posts have HTML: GLSL shader posts draw the whole frame themselves."]
+    }
 
 
 def test_code_of_exactly_256_kib_is_accepted(author_api):
@@ -572,7 +628,7 @@ def test_schema_documents_every_query_parameter_the_listing_reads(schema):
 
 def test_create_request_schema_lists_the_fields_and_limits(schema):
     request = schema["components"]["schemas"]["PostCreateRequest"]
-    assert set(request["properties"]) == {"title", "description", "render_model", "code", "capture_time"}
+    assert set(request["properties"]) == {"title", "description", "render_model", "code", "html", "capture_time"}
     assert set(request["required"]) == {"title", "render_model", "code"}
     assert request["properties"]["title"]["maxLength"] == 200
     assert request["properties"]["capture_time"]["maximum"] == 30

@@ -284,6 +284,7 @@ def test_post_reaches_the_page_only_as_json_data(client, db):
         "id": str(post.pk),
         "render_model": "canvas",
         "code": code,
+        "html": "",
         "capture_time": 1.5,
         "seed": int(post.pk.hex[:8], 16),
         "mode": "capture",

@@ -23,8 +23,8 @@ if (form && previewButton && frame) {
     showState({ status: 'loading', error: null, preview: null }, statusLine, errorBox),
   );
   document.getElementById('auto-preview-label').hidden = false;
-  for (const name of ['code', 'render_model', 'capture_time']) {
-    form.elements[name].addEventListener(name === 'code' ? 'input' : 'change', () => {
+  for (const name of ['code', 'html', 'render_model', 'capture_time']) {
+    form.elements[name].addEventListener(['code', 'html'].includes(name) ? 'input' : 'change', () => {
       clearTimeout(timer);
       if (auto.checked) timer = setTimeout(preview, PREVIEW_DELAY_MS);
     });

@@ -1,13 +1,13 @@
 import { realSetTimeout } from "../natives.js";
-import { capture, framed } from "../post.js";
+import { capture, framed, post } from "../post.js";
 import { runCode } from "../code.js";
 import { ready } from "../frames.js";
 import { watchCanvasArt } from "./backdrop.js";
-import { afterLoad, callLateLoadListeners, provideStandIns } from "./page.js";
+import { afterLoad, callLateLoadListeners, insertHtml, provideStandIns } from "./page.js";
 
 // canvas: the post's code runs with a full-viewport <canvas id="canvas"> and the globals canvas,
 // ctx, width and height, plus any `globals` a runner built on this one adds (three: THREE), in a
-// page that has the elements the code looks for (see page.js).
+// page with the post's own HTML, if any (see page.js).
 export function runCanvas(globals = {}) {
   whenSized(() => start(globals));
 }
@@ -28,6 +28,7 @@ export function whenSized(run) {
 }
 
 function start(globals) {
+  insertHtml(post.html);
   const canvas = document.createElement("canvas");
   canvas.id = "canvas";
   canvas.width = window.innerWidth;

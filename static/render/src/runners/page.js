@@ -1,7 +1,18 @@
 import { guarded } from "../errors.js";
 
-// The page a canvas or three.js sketch was written for: the elements such a page would have are
+// The page a canvas or three.js sketch was written for. Its own HTML comes with the post (the
+// html field, like CodePen's HTML panel); without it, the elements such a page would have are
 // made up when the code looks for them, so code pasted unchanged still finds them.
+
+// The post's HTML fragment, first in the body, inside the same sandbox. Parsed as a fragment,
+// so nothing in it can reach past it; its scripts are removed (the CSP would block them anyway).
+export function insertHtml(html) {
+  if (!html) return;
+  const template = document.createElement("template");
+  template.innerHTML = html;
+  template.content.querySelectorAll("script").forEach((script) => script.remove());
+  document.body.prepend(template.content);
+}
 
 const SIMPLE_SELECTOR = /^\s*([a-z][a-z0-9-]*)?((?:[#.][\w-]+)+)\s*$/i;
 
