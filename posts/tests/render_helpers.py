@@ -25,15 +25,17 @@ def open_render(page, live_server, post, **query):
     return page.evaluate("__render.settle()")
 
 
-def embed(page, live_server, post, **query):
+def embed(page, live_server, post, size=(640, 480), **query):
     """Open a page on the site's origin that frames the harness the way the post page does.
 
-    Returns the harness's frame once its code has settled; the top page keeps the messages its
-    iframe sent in window.renderMessages.
+    Returns the harness's frame (of `size`) once its code has settled; the top page keeps the
+    messages its iframe sent in window.renderMessages.
     """
     src = render_url(live_server, post, **query)
+    width, height = size
     html = f"""<!doctype html><title>the site</title>
-<iframe id="render" sandbox="allow-scripts" src="{src}" width="640" height="480"></iframe>
+<style>body {{ margin: 0 }} iframe {{ border: 0; display: block }}</style>
+<iframe id="render" sandbox="allow-scripts" src="{src}" width="{width}" height="{height}"></iframe>
 <script>
 window.renderMessages = [];
 addEventListener("message", (event) => {{

@@ -1,0 +1,32 @@
+"""Posts in the styles people paste (posts/tests/fidelity), run live as a viewer's browser runs them."""
+
+import pytest
+
+from posts.tests.fidelity import EXAMPLES
+from posts.tests.render_helpers import embed, make_post, near, open_render, screenshot
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda example: example.file)
+def test_each_habit_runs_live_with_the_pixels_its_author_saw(live_server, chromium, example):
+    width, height = example.size
+    scale = example.device_scale_factor
+    context = chromium.new_context(viewport={"width": width, "height": height}, device_scale_factor=scale)
+    page = context.new_page()
+    post = make_post(example.render_model, example.code, html=example.html)
+
+    if scale == 1:
+        # Framed the way the post page frames it.
+        frame = embed(page, live_server, post, size=example.size)
+        assert frame.evaluate("() => __render.status") == "ready"
+    else:
+        # Opened on its own: Playwright's emulated pixel ratio does not reach a sandboxed (out-of-process) frame.
+        assert open_render(page, live_server, post)["status"] == "ready"
+        assert page.evaluate("devicePixelRatio") == scale
+    page.wait_for_timeout(max(example.live_after_ms, 200))
+    image = screenshot(page.locator("#render") if scale == 1 else page)
+    assert image.size == (width * scale, height * scale)
+    seen = [image.getpixel((round(x * (image.width - 1)), round(y * (image.height - 1)))) for x, y, _ in example.checks]
+    assert all(near(colour, expected, 16) for colour, (_, _, expected) in zip(seen, example.checks, strict=True)), seen
+    context.close()
