@@ -1,4 +1,4 @@
-"""`make bench`: the HTTP benchmark, then the capture worker's benchmark when there is one."""
+"""`make bench`: the HTTP benchmark, then the capture worker's, then the fidelity figures."""
 
 import argparse
 import subprocess
@@ -17,14 +17,17 @@ def run(module, args=()):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, epilog="Other options go to bench/http_bench.py.")
     only = parser.add_mutually_exclusive_group()
-    only.add_argument("--http-only", action="store_true", help="skip the capture benchmark")
-    only.add_argument("--capture-only", action="store_true", help="skip the HTTP benchmark")
+    only.add_argument("--http-only", action="store_true", help="run only the HTTP benchmark")
+    only.add_argument("--capture-only", action="store_true", help="run only the capture benchmark")
+    only.add_argument("--fidelity-only", action="store_true", help="run only the fidelity benchmark")
     args, http_args = parser.parse_known_args()
     status = 0
-    if not args.capture_only:
+    if not (args.capture_only or args.fidelity_only):
         status = run("http_bench", http_args)
-    if not args.http_only and (BASE_DIR / "bench" / "capture_bench.py").exists():
+    if not (args.http_only or args.fidelity_only):
         status = run("capture_bench") or status
+    if not (args.http_only or args.capture_only):
+        status = run("fidelity_bench") or status
     return status
 
 
