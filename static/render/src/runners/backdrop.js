@@ -1,4 +1,4 @@
-import { realNow } from "../natives.js";
+import { realNow, realSetTimeout } from "../natives.js";
 import { capture } from "../post.js";
 import { onFrame } from "../frames.js";
 import { isStandIn } from "./page.js";
@@ -18,6 +18,7 @@ const LIGHT = 0.4; // mean relative luminance above which art is light
 const OPAQUE = 0.98; // mean alpha of the edges above which they are opaque
 const MARGIN = 48; // CSS pixels the backdrop reaches past the frame: twice its CSS blur (render.html)
 const LIVE_EVERY_MS = 1000;
+const LIVE_AFTER_CHANGE_MS = 100; // a sketch that adds and removes elements in every frame is looked at this often
 
 const probe = document.createElement("canvas").getContext("2d", { willReadFrequently: true });
 let backdrop = null; // the edges extended: a canvas behind everything
@@ -38,8 +39,8 @@ export function setBackdrop(art, aspect) {
 }
 
 // A canvas or three.js post: find its art (the one canvas showing, with nothing else beside it),
-// fit it to the frame and set what it sits on: now, whenever the code adds or removes elements,
-// and at every captured frame in capture mode, about once a second in a live one. `ours` is the
+// fit it to the frame and set what it sits on: now, at the captured frame in capture mode, and in
+// a live one about once a second and soon after the code adds or removes elements. `ours` is the
 // harness's #canvas, `drawn()` whether the code used it. Returns the update, to run it again.
 export function watchCanvasArt(ours, drawn) {
   let last = -Infinity;
@@ -54,9 +55,18 @@ export function watchCanvasArt(ours, drawn) {
     if (art.width && art.height) setBackdrop(art, art.width / art.height);
   };
   update(); // in the task that ran the post's code: a WebGL canvas it drew once is readable only now
-  new MutationObserver((records) => {
-    if (records.some((record) => [...record.addedNodes, ...record.removedNodes].some((node) => node !== backdrop))) update();
-  }).observe(document.body, { childList: true, subtree: true });
+  if (!capture) {
+    let pending = false;
+    new MutationObserver((records) => {
+      const changed = records.some((record) => [...record.addedNodes, ...record.removedNodes].some((node) => node !== backdrop));
+      if (!changed || pending) return;
+      pending = true;
+      realSetTimeout(() => {
+        pending = false;
+        update();
+      }, LIVE_AFTER_CHANGE_MS);
+    }).observe(document.body, { childList: true, subtree: true });
+  }
   onFrame(() => {
     // In a frame's own task, where a WebGL canvas still holds what the frame drew.
     if (!capture && realNow() - last < LIVE_EVERY_MS) return;
