@@ -30,3 +30,31 @@ def test_each_habit_runs_live_with_the_pixels_its_author_saw(live_server, chromi
     seen = [image.getpixel((round(x * (image.width - 1)), round(y * (image.height - 1)))) for x, y, _ in example.checks]
     assert all(near(colour, expected, 16) for colour, (_, _, expected) in zip(seen, example.checks, strict=True)), seen
     context.close()
+
+
+LOAD_LISTENERS = """
+window.onload = () => {
+  ctx.fillStyle = "#00ff00";
+  ctx.fillRect(0, 0, width / 2, height);
+};
+document.addEventListener("DOMContentLoaded", () => {
+  ctx.fillStyle = "#0000ff";
+  ctx.fillRect(width / 2, 0, width / 2, height);
+});
+window.addEventListener("load", { handleEvent(event) { window.loaded = event.type; } });
+"""
+
+
+def test_load_listeners_run_when_the_code_starts_after_the_page_has_loaded(live_server, page):
+    # A frame left at the iframe default of 300x150 waits two seconds for its size, then runs the
+    # code: DOMContentLoaded and load have long passed by then.
+    frame = embed(page, live_server, make_post("canvas", LOAD_LISTENERS), size=(300, 150))
+
+    assert frame.evaluate("() => [__render.status, document.readyState, window.loaded]") == [
+        "ready",
+        "complete",
+        "load",
+    ]
+    image = screenshot(page.locator("#render"))
+    assert near(image.getpixel((75, 75)), (0, 255, 0))
+    assert near(image.getpixel((225, 75)), (0, 0, 255))

@@ -36,6 +36,8 @@ INVALID_DRAFTS = {
     "capture time not a number": ({"capture_time": "soon"}, False),
     "long description": ({"description": "d" * 2001}, False),
     "several at once": ({"title": "", "code": "", "capture_time": "99"}, False),
+    "html with a script": ({"render_model": "canvas", "code": "x", "html": "<p>\n<script>go()</script>"}, True),
+    "html on an svg post": ({"html": "<div id='info'></div>"}, True),
 }
 
 
@@ -85,7 +87,7 @@ def test_anonymous_visitors_are_sent_to_log_in(client, db):
 
 def test_form_shows_labelled_fields(author_client):
     html = author_client.get("/posts/new").content.decode()
-    for field in ["title", "description", "render_model", "code", "capture_time"]:
+    for field in ["title", "description", "render_model", "code", "html", "capture_time"]:
         assert f'<label for="id_{field}">' in html
         assert f'id="id_{field}"' in html
     assert 'sandbox="allow-scripts"' in html and "allow-same-origin" not in html
@@ -132,6 +134,12 @@ def test_valid_post_is_created_with_its_two_jobs_and_opens_its_page(author_clien
     assert "Published." in author_client.get(response["Location"]).content.decode()
 
 
+def test_a_sketch_is_posted_with_its_html_as_typed(author_client):
+    html = '<div id="hud">\r\n  score</div>\r\n'
+    author_client.post("/posts/new", {**VALID, "render_model": "canvas", "code": "x", "html": html})
+    assert Post.objects.get().html == '<div id="hud">\n  score</div>\n'
+
+
 def test_blank_capture_time_means_the_default(author_client):
     author_client.post("/posts/new", {**VALID, "capture_time": ""})
     assert Post.objects.get().capture_time == 0.8
@@ -145,6 +153,15 @@ def test_preview_runs_the_draft_in_the_harness(author_client):
     html = response.content.decode()
     assert "<b>hi</b>" not in html  # data, not markup
     assert '"render_model": "canvas"' in html
+
+
+def test_preview_runs_the_drafts_html_as_data_too(author_client):
+    draft = {"render_model": "canvas", "code": "x", "html": '<div id="hud"></div>'}
+    html = author_client.post("/posts/preview", draft).content.decode()
+    assert '"html": "\\u003Cdiv id=\\"hud\\"\\u003E\\u003C/div\\u003E"' in html
+    refused = author_client.post("/posts/preview", {**draft, "html": "<script>go()</script>"})
+    assert refused.status_code == 400
+    assert refused.content.decode() == "Line 1: <script> does not run in the HTML: put the code in the code field."
 
 
 def test_preview_of_the_same_user_keeps_its_random_seed(author_client):
