@@ -109,7 +109,11 @@ def test_form_refuses_the_same_fields_as_the_api_next_to_each_field(author_clien
 
 @pytest.mark.parametrize(
     "draft, korean",
-    [({"title": "", "capture_time": "31"}, "이 필드는"), ({"code": "<svg><g></svg>"}, "SVG가 올바른 XML이 아닙니다")],
+    [
+        ({"title": "", "capture_time": "31"}, "이 필드는"),
+        ({"code": "<svg><g></svg>"}, "SVG가 올바른 XML이 아닙니다"),
+        ({"render_model": "canvas", "code": "x", "html": "<script>go()</script>"}, "1번째 줄: HTML 안의 <script>는"),
+    ],
 )
 def test_form_and_api_messages_are_korean_too(author_client, author_api, draft, korean):
     expected = api_errors(author_api, {**VALID, **draft}, HTTP_ACCEPT_LANGUAGE="ko")
