@@ -58,3 +58,10 @@ def test_load_listeners_run_when_the_code_starts_after_the_page_has_loaded(live_
     image = screenshot(page.locator("#render"))
     assert near(image.getpixel((75, 75)), (0, 255, 0))
     assert near(image.getpixel((225, 75)), (0, 0, 255))
+
+
+def test_a_framed_sketch_sees_the_frames_size_and_pixel_ratio(live_server, page):
+    code = "window.seen = [innerWidth, innerHeight, devicePixelRatio, canvas.width, canvas.height];"
+    frame = embed(page, live_server, make_post("canvas", code), size=(500, 280))
+
+    assert frame.evaluate("() => window.seen") == [500, 280, 1, 500, 280]
