@@ -1,13 +1,25 @@
 """Posts in the styles people paste (posts/tests/fidelity), run live as a viewer's browser runs them."""
 
+import json
+import re
+
 import pytest
 
 from posts.tests.fidelity import EXAMPLES
 from posts.tests.render_helpers import embed, make_post, near, open_render, screenshot
 
-pytestmark = pytest.mark.browser
+
+def test_a_byte_order_mark_is_kept_as_posted_but_never_run(author_api, client):
+    code = "\ufeffvoid mainImage(out vec4 c, in vec2 p) { c = vec4(1.0); }"
+    created = author_api.post("/api/posts", {"title": "BOM", "render_model": "shader", "code": code}, format="json")
+    post_id = created.json()["id"]
+    assert author_api.get(f"/api/posts/{post_id}").json()["code"] == code
+    page = client.get(f"/posts/{post_id}/render").content.decode()
+    data = json.loads(re.search(r'<script id="post-data" type="application/json">(.*?)</script>', page)[1])
+    assert data["code"] == code.removeprefix("\ufeff")
 
 
+@pytest.mark.browser
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda example: example.file)
 def test_each_habit_runs_live_with_the_pixels_its_author_saw(live_server, chromium, example):
     width, height = example.size
@@ -45,6 +57,7 @@ window.addEventListener("load", { handleEvent(event) { window.loaded = event.typ
 """
 
 
+@pytest.mark.browser
 def test_load_listeners_run_when_the_code_starts_after_the_page_has_loaded(live_server, page):
     # A frame left at the iframe default of 300x150 waits two seconds for its size, then runs the
     # code: DOMContentLoaded and load have long passed by then.
@@ -60,6 +73,7 @@ def test_load_listeners_run_when_the_code_starts_after_the_page_has_loaded(live_
     assert near(image.getpixel((225, 75)), (0, 0, 255))
 
 
+@pytest.mark.browser
 def test_a_framed_sketch_sees_the_frames_size_and_pixel_ratio(live_server, page):
     code = "window.seen = [innerWidth, innerHeight, devicePixelRatio, canvas.width, canvas.height];"
     frame = embed(page, live_server, make_post("canvas", code), size=(500, 280))
