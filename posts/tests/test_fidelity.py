@@ -54,6 +54,7 @@ document.addEventListener("DOMContentLoaded", () => {
   ctx.fillRect(width / 2, 0, width / 2, height);
 });
 window.addEventListener("load", { handleEvent(event) { window.loaded = event.type; } });
+addEventListener("load", function () { window.bare = this === window; });
 """
 
 
@@ -63,11 +64,8 @@ def test_load_listeners_run_when_the_code_starts_after_the_page_has_loaded(live_
     # code: DOMContentLoaded and load have long passed by then.
     frame = embed(page, live_server, make_post("canvas", LOAD_LISTENERS), size=(300, 150))
 
-    assert frame.evaluate("() => [__render.status, document.readyState, window.loaded]") == [
-        "ready",
-        "complete",
-        "load",
-    ]
+    state = frame.evaluate("() => [__render.status, document.readyState, window.loaded, window.bare]")
+    assert state == ["ready", "complete", "load", True]
     image = screenshot(page.locator("#render"))
     assert near(image.getpixel((75, 75)), (0, 255, 0))
     assert near(image.getpixel((225, 75)), (0, 0, 255))

@@ -105,7 +105,8 @@ export function callLateLoadListeners() {
   for (const target of [window, document]) {
     const addEventListener = target.addEventListener;
     target.addEventListener = function (type, listener, ...rest) {
-      if ((this === window || this === document) && passed(type) && listener) add({ target: this, type, listener });
+      const on = this ?? window; // a bare addEventListener(...) in a sketch calls this with no `this`
+      if ((on === window || on === document) && passed(type) && listener) add({ target: on, type, listener });
       return addEventListener.call(this, type, listener, ...rest);
     };
   }
