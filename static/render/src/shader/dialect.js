@@ -43,7 +43,6 @@ export function readShader(source) {
     used: new Set(),
     declared: new Set(),
     inputs: [], // global varying/in declarations: {name, type, line}
-    outputs: [], // global out declarations
     main: false,
     mainImage: false,
   };
@@ -104,7 +103,7 @@ const isName = (token) => token && /^[A-Za-z_]/.test(token.text);
 // variable, a parameter, a function), or later in a declaration list (`uniform vec2 a, b;`).
 function readDeclarations(shader, tokens) {
   const types = new Set(TYPES);
-  let depth = 0; // braces and parentheses: inputs and outputs are declared at depth 0
+  let depth = 0; // of braces and parentheses: inputs are declared at depth 0
   tokens.forEach((token, index) => {
     const before = tokens[index - 1];
     if (token.text === "{" || token.text === "(") depth += 1;
@@ -124,9 +123,7 @@ function readDeclarations(shader, tokens) {
     const first = before.text === "," ? declarationStart(tokens, index - 1) : null;
     const qualifiers = qualifiersBefore(tokens, first ?? index - 1);
     if (depth === 0 && (qualifiers.has("varying") || qualifiers.has("in"))) {
-      shader.inputs.push({ name: token.text, type: typeBefore(tokens, first ?? index - 1), line: token.line });
-    } else if (depth === 0 && qualifiers.has("out")) {
-      shader.outputs.push({ name: token.text, line: token.line });
+      shader.inputs.push({ name: token.text, type: tokens[first ?? index - 1].text, line: token.line });
     }
   });
   function declarationStart(list, comma) {
@@ -148,15 +145,11 @@ function readDeclarations(shader, tokens) {
   }
 }
 
+// The qualifiers right before a declaration's type: `varying highp vec2 uv` -> varying, highp.
 function qualifiersBefore(tokens, typeIndex) {
   const found = new Set();
   for (let i = typeIndex - 1; i >= 0 && QUALIFIERS.has(tokens[i].text); i--) found.add(tokens[i].text);
-  // layout(location = 0) out vec4 color;
   return found;
-}
-
-function typeBefore(tokens, typeIndex) {
-  return tokens[typeIndex] ? tokens[typeIndex].text : "";
 }
 
 // What the source is written in, and so which GLSL ES versions to try, first choice first: what
