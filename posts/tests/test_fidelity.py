@@ -77,3 +77,18 @@ def test_a_framed_sketch_sees_the_frames_size_and_pixel_ratio(live_server, page)
     frame = embed(page, live_server, make_post("canvas", code), size=(500, 280))
 
     assert frame.evaluate("() => window.seen") == [500, 280, 1, 500, 280]
+
+
+@pytest.mark.browser
+def test_a_live_svg_fills_its_frame_again_when_the_frame_is_resized(live_server, chromium):
+    page = chromium.new_context(viewport={"width": 1200, "height": 630}).new_page()
+    (gradient,) = [example for example in EXAMPLES if example.file == "gradient-640x480.svg"]
+    embed(page, live_server, make_post("svg", gradient.code), size=(640, 480))  # its own shape: no bars
+    page.evaluate("() => Object.assign(document.getElementById('render'), { width: 1200, height: 630 })")
+    page.wait_for_timeout(300)
+
+    image = screenshot(page.locator("#render"))
+    assert image.size == (1200, 630)
+    assert near(image.getpixel((36, 315)), (255, 0, 102), tolerance=16)  # each bar continues its own edge
+    assert near(image.getpixel((1163, 315)), (51, 0, 255), tolerance=16)
+    page.context.close()

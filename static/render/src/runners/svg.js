@@ -43,6 +43,8 @@ export function runSvg() {
     () => {
       const aspect = viewBox[2] > 0 && viewBox[3] > 0 ? viewBox[2] / viewBox[3] : img.naturalWidth / img.naturalHeight || 1;
       setBackdrop(img, aspect);
+      // A live frame may start at the iframe's default size, or be resized: the bars change with it.
+      window.addEventListener("resize", () => setBackdrop(img, aspect));
       ready();
     },
     () => fail("svg", "The SVG could not be shown as an image."),
