@@ -7,7 +7,7 @@ import posts.validators
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("posts", "0003_field_validators"),
+        ("posts", "0006_recapture_permission"),
     ]
 
     operations = [
