@@ -26,10 +26,9 @@ async def capture_all(posts, sizes, rounds):
     from django.conf import settings
 
     from capture.browser import CaptureBrowser, CaptureError
-    from capture.browser_path import find_capture_browser
     from capture.serve import harness_document, harness_url
 
-    browser = CaptureBrowser(executable=find_capture_browser(), spares=1)
+    browser = CaptureBrowser()
     await browser.start()
     outcomes = {}
     try:
@@ -39,14 +38,14 @@ async def capture_all(posts, sizes, rounds):
                 for size in sizes:
                     started = time.monotonic()
                     try:
-                        capture = await browser.capture(
+                        png = await browser.capture(
                             url=harness_url(post.pk),
                             document=document,
                             size=size,
                             capture_time=post.capture_time,
                             timeout=settings.CAPTURE_TIMEOUT_SECONDS,
                         )
-                        outcome = {"png": capture.png}
+                        outcome = {"png": png}
                     except CaptureError as exc:
                         outcome = {"error": str(exc)}
                     outcome["ms"] = (time.monotonic() - started) * 1000
