@@ -31,7 +31,6 @@ logger = logging.getLogger(__name__)
 
 ENQUEUE_MISSING_SECONDS = 60
 DATABASE_RETRY_SECONDS = 30
-LOCK_CONFLICTS = {1213, 1205}  # MySQL/MariaDB: deadlock victim, lock wait timeout
 
 
 class WorkerCannotRun(RuntimeError):
@@ -61,8 +60,7 @@ def database(fn=None, *, give_up_after=DATABASE_RETRY_SECONDS):
             except (OperationalError, InterfaceError) as exc:
                 if time.monotonic() >= deadline:
                     raise
-                code = (getattr(exc.__cause__, "args", None) or exc.args or [None])[0]
-                if code in LOCK_CONFLICTS or "locked" in str(exc):
+                if jobs.is_lock_conflict(exc):
                     logger.info("database lock conflict in %s (%s); retrying", fn.__name__, exc)
                     time.sleep(random.uniform(0.01, 0.1))
                     continue

@@ -13,7 +13,7 @@ import random
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import F
 from django.db.models.functions import Greatest
 from django.utils import timezone
@@ -22,6 +22,8 @@ from posts.models import LAST_ERROR_LENGTH, ImageKind, JobPriority, JobStatus, P
 
 logger = logging.getLogger(__name__)
 
+# MySQL/MariaDB errors that say "try again": deadlock victim, lock wait timeout (SQLite: "locked").
+LOCK_CONFLICTS = {1213, 1205}
 BACKOFF_BASE_SECONDS = 5
 BACKOFF_MAX_SECONDS = 600
 
@@ -59,10 +61,25 @@ def enqueue(post, kind, *, priority=JobPriority.NEW):
     raise IntegrityError(f"could not enqueue {kind} for post {post.pk}")
 
 
+def is_lock_conflict(exc):
+    """Whether a database error is a lock conflict worth trying again at once."""
+    code = (getattr(exc.__cause__, "args", None) or exc.args or [None])[0]
+    return code in LOCK_CONFLICTS or "locked" in str(exc)
+
+
 def enqueue_for_post(post, *, priority=JobPriority.NEW):
-    """Queue both images (thumb and og) of a post, together."""
-    with transaction.atomic():
-        return [enqueue(post, kind, priority=priority) for kind in ImageKind.values]
+    """Queue both images (thumb and og) of a post, together.
+
+    Requests racing to create the same jobs can make InnoDB pick one as a deadlock victim; on its
+    own that transaction is tried again. Inside a caller's transaction the caller decides.
+    """
+    for attempt in range(3):
+        try:
+            with transaction.atomic():
+                return [enqueue(post, kind, priority=priority) for kind in ImageKind.values]
+        except OperationalError as exc:
+            if transaction.get_connection().in_atomic_block or attempt == 2 or not is_lock_conflict(exc):
+                raise
 
 
 def enqueue_missing(limit=100):

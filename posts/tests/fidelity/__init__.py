@@ -23,6 +23,7 @@ class Example:
     html_file: str = ""
     bom: bool = False
     live_after_ms: int = 0  # a live page shows the checked pixels once it has run this long
+    live_checks: list = None  # what a live page shows instead, where that depends on its frame rate
     device_scale_factor: int = 1  # of the live page
 
     @property
@@ -71,6 +72,9 @@ EXAMPLES = [
         "GLSL Sandbox's backbuffer: the previous frame, so a moving dot leaves a trail",
         [(0.3, 0.5, (255, 255, 255)), (0.6, 0.5, (255, 255, 255)), (0.3, 0.2, (0, 0, 0))],
         live_after_ms=1200,
+        # Live, the trail has gaps where frames were far apart (a busy machine draws few): the
+        # capture, stepped every 1/60 s, checks the trail; live, the dot at rest after 1 s.
+        live_checks=[(0.9, 0.5, (255, 255, 255)), (0.3, 0.2, (0, 0, 0))],
     ),
     Example(
         "glslcanvas-extras.glsl",
