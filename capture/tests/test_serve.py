@@ -1,5 +1,4 @@
 import os
-import re
 import uuid
 
 import pytest
@@ -7,10 +6,6 @@ from django.core.management import CommandError, call_command
 
 from capture.serve import RENDER_ORIGIN, StaticFiles, harness_document, harness_url
 from capture.tests.conftest import make_post
-
-
-def without_nonce(policy):
-    return re.sub(r"'nonce-[^']+'", "'nonce-…'", policy)
 
 
 def test_the_harness_is_rendered_in_process_with_the_sites_own_headers(db, client):
@@ -21,9 +16,7 @@ def test_the_harness_is_rendered_in_process_with_the_sites_own_headers(db, clien
 
     assert harness_url(post.pk) == f"{RENDER_ORIGIN}/posts/{post.pk}/render?mode=capture"
     assert document.status == 200
-    assert without_nonce(document.headers["Content-Security-Policy"]) == without_nonce(
-        served["Content-Security-Policy"]
-    )
+    assert document.headers["Content-Security-Policy"] == served["Content-Security-Policy"]
     assert document.headers["Content-Security-Policy"].startswith("sandbox allow-scripts")
     assert '"mode": "capture"' in document.body.decode()
 

@@ -4,13 +4,14 @@ The viewer's iframe, the upload preview and the capture worker all load it; its 
 built from static/render/.
 """
 
-import secrets
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.urls import reverse
+
+from posts.render.scripts import integrity, scripts_for
 
 
 def render_url(post_id):
@@ -23,7 +24,7 @@ def render_document(post, *, mode="live"):
 
     The same for every request, so the view, the upload preview and the capture worker all call it.
     """
-    nonce = secrets.token_urlsafe(18)
+    scripts = [{"name": name, "integrity": integrity(name)} for name in scripts_for(post.render_model)]
     post_data = {
         "id": str(post.pk),
         "render_model": post.render_model,
@@ -35,32 +36,35 @@ def render_document(post, *, mode="live"):
         "seed": int(str(post.pk).replace("-", "")[:8], 16),
         "mode": mode,
     }
-    html = render_to_string(
-        "posts/render.html", {"post_data": post_data, "render_model": post.render_model, "nonce": nonce}
-    )
+    html = render_to_string("posts/render.html", {"post_data": post_data, "scripts": scripts})
     response = HttpResponse(html)
-    response["Content-Security-Policy"] = content_security_policy(nonce)
+    response["Content-Security-Policy"] = content_security_policy([script["integrity"] for script in scripts])
     response["Referrer-Policy"] = "no-referrer"
     response["X-Content-Type-Options"] = "nosniff"
-    # Never stored by shared caches (the nonce is per response) and always revalidated, so an
-    # edited or deleted post is not replayed; the page is a few KB, the scripts it loads are cached.
+    # Never stored by shared caches and always revalidated, so an edited or deleted post is not
+    # replayed; the page is a few KB, the scripts it loads are cached.
     response["Cache-Control"] = "private, no-cache"
     return response
 
 
-def content_security_policy(nonce):
+def content_security_policy(script_hashes):
     """Two policies; a request must satisfy both.
 
-    The first is the sandbox: an opaque origin, nothing loaded but nonce'd scripts and data:/blob:
-    images. Posted code can read the nonce (it runs with it), so the second policy allows scripts
-    only from our own origin: a stolen nonce cannot load a script from anywhere else.
+    The first is the sandbox: an opaque origin, nothing loaded but our own scripts (by their SRI
+    hashes) and data:/blob: images. No nonce: posted code could read it (from its own script, or
+    a CSP violation event) and give it to a srcdoc frame, a fresh window of its own where the
+    harness never ran. The post's code is inserted by the harness, so 'strict-dynamic' trusts it
+    (and what it inserts); 'strict-dynamic' ignores host sources, so the second policy allows
+    scripts only from our own origin.
     """
     site = urlsplit(settings.SITE_URL)
+    hashes = " ".join(f"'{value}'" for value in script_hashes)
     sandbox = "; ".join(
         [
             "sandbox allow-scripts",
             "default-src 'none'",
-            f"script-src 'nonce-{nonce}'",
+            f"script-src 'strict-dynamic' {hashes}",
+            "worker-src 'none'",
             # Posted code may style its own page; CSS can load nothing (img/font-src stop url()).
             "style-src 'unsafe-inline'",
             "img-src data: blob:",

@@ -1,9 +1,12 @@
 """The render harness: each render model's contract, capture mode's virtual time, errors, headers."""
 
+import base64
+import hashlib
 import json
 import re
 
 import pytest
+from django.contrib.staticfiles import finders
 from django.test import override_settings
 
 from posts.tests.render_helpers import embed, make_post, near, open_render, screenshot
@@ -237,24 +240,27 @@ def svg_post(db):
     return make_post("svg", SVG_SUNRISE)
 
 
-def test_the_harness_page_is_sandboxed_with_a_fresh_nonce(client, svg_post):
-    first = client.get(f"/posts/{svg_post.pk}/render")
-    second = client.get(f"/posts/{svg_post.pk}/render")
-    assert first.status_code == 200
-    policy = first["Content-Security-Policy"]
+def test_the_harness_page_is_sandboxed_and_trusts_only_our_scripts_by_their_hashes(client, svg_post):
+    response = client.get(f"/posts/{svg_post.pk}/render")
+    assert response.status_code == 200
+    policy = response["Content-Security-Policy"]
     sandbox, scripts = policy.split(", ")
     directives = dict(d.split(" ", 1) for d in sandbox.split("; "))
     assert directives["sandbox"] == "allow-scripts"
     assert directives["default-src"] == "'none'"
     assert directives["connect-src"] == "'none'"
+    assert directives["worker-src"] == "'none'"
     assert directives["img-src"] == "data: blob:"
     assert directives["form-action"] == "'none'"
     assert directives["base-uri"] == "'none'"
-    nonce = re.fullmatch(r"'nonce-([\w-]+)'", directives["script-src"])[1]
+    with open(finders.find("render/harness.js"), "rb") as bundle:
+        digest = "sha384-" + base64.b64encode(hashlib.sha384(bundle.read()).digest()).decode()
+    # No nonce the post could read and hand to a frame of its own: our one script, by its hash.
+    assert directives["script-src"] == f"'strict-dynamic' '{digest}'"
     assert scripts == "script-src 'self' 'unsafe-inline'"
-    html = first.content.decode()
-    assert html.count(f'nonce="{nonce}"') == 1  # the harness's script, nothing else
-    assert nonce not in second["Content-Security-Policy"]
+    html = response.content.decode()
+    assert html.count(f'integrity="{digest}"') == 1
+    assert "nonce" not in html
 
 
 @override_settings(SITE_URL="https://imagesite.example")

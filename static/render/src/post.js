@@ -2,5 +2,3 @@
 export const post = Object.freeze(JSON.parse(document.getElementById("post-data").textContent));
 export const capture = post.mode === "capture";
 export const framed = window.parent !== window;
-// Read while the harness's own script runs: the post's code gets the same nonce past the CSP.
-export const nonce = document.currentScript.nonce;

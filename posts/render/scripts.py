@@ -1,0 +1,36 @@
+"""The harness's own scripts and their Subresource Integrity hashes, which its CSP trusts instead of a nonce."""
+
+import base64
+import hashlib
+import os
+
+from django.contrib.staticfiles import finders
+from django.contrib.staticfiles.storage import staticfiles_storage
+from django.core.exceptions import ImproperlyConfigured
+
+HARNESS = "render/harness.js"
+THREE = "vendor/three/three.min.js"
+
+_hashes = {}  # static name -> (path, mtime_ns, size, integrity)
+
+
+def scripts_for(render_model):
+    """The static names of the scripts a post's harness page loads, in order."""
+    return [HARNESS, THREE] if render_model == "three" else [HARNESS]
+
+
+def integrity(name):
+    """'sha384-…' of a built static file, computed again only when the file changes (make frontend)."""
+    path = finders.find(name)
+    if not path and staticfiles_storage.exists(name):
+        path = staticfiles_storage.path(name)  # only collectstatic's copy is there
+    if not path:
+        raise ImproperlyConfigured(f"The render harness's {name} is not built: run `make frontend`.")
+    stat = os.stat(path)
+    cached = _hashes.get(name)
+    if cached and cached[:3] == (path, stat.st_mtime_ns, stat.st_size):
+        return cached[3]
+    with open(path, "rb") as file:
+        value = "sha384-" + base64.b64encode(hashlib.sha384(file.read()).digest()).decode()
+    _hashes[name] = (path, stat.st_mtime_ns, stat.st_size, value)
+    return value
