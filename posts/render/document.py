@@ -39,6 +39,14 @@ def render_document(post, *, mode="live"):
     html = render_to_string("posts/render.html", {"post_data": post_data, "scripts": scripts})
     response = HttpResponse(html)
     response["Content-Security-Policy"] = content_security_policy([script["integrity"] for script in scripts])
+    if mode == "live":
+        # In a viewer's Chromium (152+), enforced at the network layer for every connection the page
+        # or a frame it makes would open: navigations (a blocked one leaves an error page, which the
+        # embedding pages watch for), preconnects, DNS lookups and WebRTC, none of which CSP
+        # governs. Our own origin stays reachable: the harness's scripts come from it. Not in
+        # capture mode: the worker's browser reaches nothing anyway, and it answers a navigation
+        # with 204 so that the harness stays, where this header would leave an error page.
+        response["Connection-Allowlist"] = "(response-origin)"
     response["Referrer-Policy"] = "no-referrer"
     response["X-Content-Type-Options"] = "nosniff"
     # Never stored by shared caches and always revalidated, so an edited or deleted post is not

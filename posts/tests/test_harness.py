@@ -261,6 +261,7 @@ def test_the_harness_page_is_sandboxed_and_trusts_only_our_scripts_by_their_hash
     html = response.content.decode()
     assert html.count(f'integrity="{digest}"') == 1
     assert "nonce" not in html
+    assert response["Connection-Allowlist"] == "(response-origin)"
 
 
 @override_settings(SITE_URL="https://imagesite.example")

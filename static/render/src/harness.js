@@ -8,6 +8,7 @@ import { advance } from "./advance.js";
 import { useVirtualClock, now } from "./clock.js";
 import { catchErrors } from "./errors.js";
 import { obeyControlMessages, queueFrames } from "./frames.js";
+import { takeAwayNetwork } from "./network.js";
 import { seedRandom } from "./random.js";
 import { capturePreview, error, fail, preview, settle, status } from "./report.js";
 import { SKIP_UNSEEN_WEBGL_DRAWS, skipUnseenDraws } from "./skip-draws.js";
@@ -20,6 +21,7 @@ const RUNNERS = { svg: runSvg, canvas: runCanvas, three: runThree, shader: runSh
 
 // Everything the post's code could see is in place before it runs.
 catchErrors();
+takeAwayNetwork();
 seedRandom(post.seed);
 queueFrames();
 obeyControlMessages();
