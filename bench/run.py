@@ -1,4 +1,4 @@
-"""`make bench`: the HTTP benchmark, then the capture worker's, then the fidelity figures."""
+"""`make bench`: every benchmark in turn, or one of them with --<name>-only."""
 
 import argparse
 import subprocess
@@ -6,6 +6,13 @@ import sys
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+# name -> the module under bench/ whose main() runs it
+BENCHMARKS = {
+    "http": "http_bench",
+    "capture": "capture_bench",
+    "fidelity": "fidelity_bench",
+    "loop-guard": "loop_guard_bench",
+}
 
 
 def run(module, args=()):
@@ -17,17 +24,15 @@ def run(module, args=()):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, epilog="Other options go to bench/http_bench.py.")
     only = parser.add_mutually_exclusive_group()
-    only.add_argument("--http-only", action="store_true", help="run only the HTTP benchmark")
-    only.add_argument("--capture-only", action="store_true", help="run only the capture benchmark")
-    only.add_argument("--fidelity-only", action="store_true", help="run only the fidelity benchmark")
+    for name in BENCHMARKS:
+        only.add_argument(
+            f"--{name}-only", dest="only", action="store_const", const=name, help=f"run only the {name} benchmark"
+        )
     args, http_args = parser.parse_known_args()
     status = 0
-    if not (args.capture_only or args.fidelity_only):
-        status = run("http_bench", http_args)
-    if not (args.http_only or args.fidelity_only):
-        status = run("capture_bench") or status
-    if not (args.http_only or args.capture_only):
-        status = run("fidelity_bench") or status
+    for name, module in BENCHMARKS.items():
+        if args.only in (None, name):
+            status = run(module, http_args if name == "http" else ()) or status
     return status
 
 

@@ -311,6 +311,13 @@ def test_a_post_error_is_reported_with_its_message(db, capture_browser):
         capture_browser.capture(post)
 
 
+def test_an_infinite_loop_is_the_posts_own_error_named_by_its_line(db, capture_browser):
+    post = make_post("canvas", "let x = 0;\nwhile (true) x += 1;")
+
+    with pytest.raises(PostError, match="infinite loop at line 2"):
+        capture_browser.capture(post)
+
+
 def test_a_page_that_eats_memory_is_stopped_and_the_next_capture_works(db, capture_browser):
     hog = make_post("canvas", "const hoard = []; while (true) hoard.push(new Array(1e6).fill(Math.random()));")
     fine = make_post("canvas", CANVAS)
