@@ -8,6 +8,7 @@ post aims at it by address and by a name of its own that resolves nowhere.
 """
 
 import pytest
+from django.conf import settings
 from playwright.sync_api import sync_playwright
 
 from capture.browser import find_chromium
@@ -61,6 +62,13 @@ def make_post(code, title="hostile"):
     return Post.objects.create(title=title, render_model="canvas", code=code)
 
 
+def sign_in(viewer, live_server, client, django_user_model):
+    user = django_user_model.objects.create(username="viewer")
+    client.force_login(user)
+    cookie = {"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value}
+    viewer.context.add_cookies([{**cookie, "url": live_server.url}])
+
+
 # Everything but a navigation (which would end the rest), by address and by name.
 WITHOUT_NAVIGATING = """
 const bases = ["http://127.0.0.1:%(port)s", "http://%(host)s:%(port)s"];
@@ -91,6 +99,23 @@ window.attempted = true;
 ctx.fillRect(0, 0, 10, 10);
 """
 
+NAVIGATIONS = {
+    "location": "location = URL;",
+    "location.replace": "location.replace(URL);",
+    "a scripted link click": (
+        "Object.assign(document.body.appendChild(document.createElement('a')), { href: URL }).click();"
+    ),
+    "navigation.navigate": "navigation.navigate(URL);",
+    "an inserted meta refresh": (
+        "document.head.appendChild(Object.assign(document.createElement('meta'),"
+        " { httpEquiv: 'refresh', content: '0; url=' + URL }));"
+    ),
+}
+
+
+def navigating(canary, how):
+    return f'const URL = "http://127.0.0.1:{canary.port}/phish";\nctx.fillRect(0, 0, 10, 10);\n{NAVIGATIONS[how]}'
+
 
 def settle(page):
     page.wait_for_timeout(2000)  # for whatever the attempts set off to leave the browser, or not
@@ -110,6 +135,45 @@ def test_a_post_in_the_feed_reaches_nothing_without_navigating(live_server, view
     viewer.page.goto(live_server.url + "/")
     viewer.page.locator(".card.is-live").wait_for()
     settle(viewer.page)
+    assert reached(canary, viewer.log()) == []
+
+
+@pytest.mark.parametrize("how", NAVIGATIONS)
+def test_a_post_cannot_navigate_its_frame_on_its_page(live_server, viewer, canary, how):
+    post = make_post(navigating(canary, how))
+    page = viewer.page
+    page.goto(live_server.url + post.get_absolute_url())
+    page.wait_for_function("() => document.getElementById('render-status').textContent.includes('another page')")
+    settle(page)
+    assert page.locator("iframe").count() == 0  # removed, not left showing whatever it loaded
+    assert page.url == live_server.url + post.get_absolute_url()
+    assert reached(canary, viewer.log()) == []
+
+
+def test_a_post_cannot_navigate_its_frame_in_the_feed(live_server, viewer, canary):
+    post = make_post(navigating(canary, "location"))
+    page = viewer.page
+    page.goto(live_server.url + "/")
+    status = page.locator(f'.card:has(a[href="{post.get_absolute_url()}"]) .card-status')
+    status.wait_for(state="visible")
+    settle(page)
+    assert "another page" in status.text_content()
+    assert page.locator("iframe").count() == 0
+    assert reached(canary, viewer.log()) == []
+
+
+def test_a_draft_cannot_navigate_the_upload_preview(live_server, viewer, canary, client, django_user_model):
+    sign_in(viewer, live_server, client, django_user_model)
+    page = viewer.page
+    page.goto(live_server.url + "/posts/new")
+    page.select_option("#id_render_model", "canvas")
+    page.fill("#id_code", navigating(canary, "location"))
+    page.wait_for_function("() => document.getElementById('render-status').textContent.includes('another page')")
+    settle(page)
+    # A fresh, empty frame stands in for the one the draft navigated; the next preview runs in it.
+    assert page.locator("#preview-frame").get_attribute("src") == "about:blank"
+    page.fill("#id_code", "ctx.fillRect(0, 0, 10, 10);")
+    page.wait_for_function("() => document.getElementById('render-status').textContent.includes('Running live')")
     assert reached(canary, viewer.log()) == []
 
 

@@ -147,7 +147,7 @@ def test_render_origin_is_used_for_the_live_frames(client, post, settings):
     (card,) = page(client, "/").all("li", **{"class": "card"})
     assert card["data-render-src"] == f"https://render.example.net/posts/{post.pk}/render"
     (frame,) = page(client, post.get_absolute_url()).all("iframe")
-    assert frame["src"] == f"https://render.example.net/posts/{post.pk}/render"
+    assert frame["data-src"] == f"https://render.example.net/posts/{post.pk}/render"
 
 
 def test_feed_escapes_hostile_titles(client, user):
@@ -186,7 +186,7 @@ def test_post_page_shows_render_code_and_capture_status(client, user):
 
     (frame,) = elements.all("iframe")
     assert frame["sandbox"] == "allow-scripts"
-    assert frame["src"] == f"/posts/{post.pk}/render"
+    assert frame["data-src"] == f"/posts/{post.pk}/render"
     assert "ctx.fillText(&#x27;&lt;/code&gt;&lt;/pre&gt;&lt;script&gt;x&lt;/script&gt;&#x27;, 0, 0)" in html
     assert "boom &lt;i&gt;here&lt;/i&gt;" in html
     assert 'class="status status-failed">failed<' in html

@@ -1,15 +1,18 @@
 // The feed's RenderPreview: images first; a live, sandboxed render only where a card has no image
 // (or its image failed), only while the card is on screen, and never more than `cap` at once.
-import { control, renderMessage } from './render-messages.js';
+import { control } from './render-messages.js';
+import { watchFrames } from './watchdog.js';
 
 const grid = document.querySelector('.grid[data-live-cap]');
 if (grid) start(grid);
 
 function start(grid) {
   const cap = Number(grid.dataset.liveCap) || 6;
-  // A post that is not ready by then (e.g. it loops forever) is stopped and its frame removed.
+  // A frame that answers but is not ready by then (it waits for something forever) is stopped; a
+  // silent one is the watchdog's to judge.
   const loadTimeoutMs = Number(grid.dataset.loadTimeout) || 10000;
   const UNMOUNT_AFTER_MS = 1500; // an off-screen frame stays paused this long, in case it scrolls back
+  const CLEARED_AFTER_MS = 3000; // a suspect that has run alone this long since it got ready is cleared
   const cards = [...grid.querySelectorAll('.card[data-render-src]')].map((element) => ({
     element,
     media: element.querySelector('.card-media'),
@@ -19,7 +22,9 @@ function start(grid) {
     needsLive: !element.querySelector('.card-media img'),
     visible: false,
     hovered: false,
-    stopped: false, // errored or timed out: never mounted again on this page
+    stopped: false, // errored, hung or timed out: never mounted again on this page
+    suspect: false, // its frame was silent when the renderer froze: runs alone until cleared
+    freezes: 0,
     frame: null,
     mountedAt: 0,
     paused: false,
@@ -28,9 +33,12 @@ function start(grid) {
     unmountTimer: 0,
   }));
   const byElement = new Map(cards.map((card) => [card.element, card]));
+  const byFrame = new Map();
   const live = new Set();
 
   const wanted = (card) => !card.stopped && (card.hovered || (card.needsLive && card.visible));
+
+  const watchdog = watchFrames({ onState, onHung, onLeft, hangMs: Number(grid.dataset.hangTimeout) || undefined });
 
   function mount(card) {
     const frame = document.createElement('iframe');
@@ -39,13 +47,19 @@ function start(grid) {
     frame.setAttribute('tabindex', '-1');
     frame.setAttribute('aria-hidden', 'true');
     frame.title = card.title;
-    frame.src = card.element.dataset.renderSrc;
     card.frame = frame;
     card.mountedAt = performance.now();
     card.paused = false;
     card.ready = false;
-    card.loadTimer = setTimeout(() => stop(card, grid.dataset.textTimeout), loadTimeoutMs);
+    const timeout = () => {
+      if (watchdog.answering(frame)) stop(card, grid.dataset.textTimeout);
+      else card.loadTimer = setTimeout(timeout, loadTimeoutMs);
+    };
+    card.loadTimer = setTimeout(timeout, loadTimeoutMs);
     live.add(card);
+    byFrame.set(frame, card);
+    watchdog.run(frame);
+    frame.src = card.element.dataset.renderSrc;
     card.media.append(frame);
   }
 
@@ -53,20 +67,74 @@ function start(grid) {
     clearTimeout(card.loadTimer);
     clearTimeout(card.unmountTimer);
     card.unmountTimer = 0;
-    card.frame?.remove();
+    if (card.frame) {
+      watchdog.remove(card.frame);
+      byFrame.delete(card.frame);
+      card.frame.remove();
+    }
     card.frame = null;
     card.element.classList.remove('is-live');
     live.delete(card);
   }
 
+  function say(card, text) {
+    card.status.textContent = text; // text only, never markup
+    card.status.hidden = false;
+  }
+
   function stop(card, text) {
     card.stopped = true;
     unmount(card);
-    if (text) {
-      card.status.textContent = text; // text only, never markup
-      card.status.hidden = false;
+    if (text) say(card, text);
+    update();
+  }
+
+  function onState(frame, state) {
+    const card = byFrame.get(frame);
+    if (state.status === 'error') {
+      const message = state.error ? `${grid.dataset.textError} ${state.error.message}` : grid.dataset.textError;
+      stop(card, message.slice(0, 300));
+    } else if (state.status === 'ready' && !card.ready) {
+      clearTimeout(card.loadTimer);
+      card.ready = true;
+      if (card.paused) control(card.frame, 'pause');
+      else card.element.classList.add('is-live');
+      if (card.suspect) {
+        setTimeout(() => {
+          if (card.frame === frame) {
+            card.suspect = false;
+            update();
+          }
+        }, CLEARED_AFTER_MS);
+      }
+    }
+  }
+
+  // Silent frames share one frozen renderer, and only removing them all frees it. Alone, the
+  // frame is the one that hung; with others, any of them may be: each runs again alone (a
+  // suspect), and the one that hangs alone is stopped. A card caught in two freezes is not run
+  // again by itself.
+  function onHung(frames) {
+    const silent = frames.map((frame) => byFrame.get(frame));
+    if (silent.length === 1) {
+      stop(silent[0], grid.dataset.textHung);
+      return;
+    }
+    for (const card of silent) {
+      unmount(card);
+      card.suspect = true;
+      card.freezes += 1;
+      if (card.freezes >= 2) hold(card);
     }
     update();
+  }
+
+  function onLeft(frame) {
+    stop(byFrame.get(frame), grid.dataset.textLeft);
+  }
+
+  function hold(card) {
+    card.needsLive = false;
   }
 
   function update() {
@@ -88,8 +156,12 @@ function start(grid) {
         }, UNMOUNT_AFTER_MS);
       }
     }
-    // Hovered cards first, then the rest in page order.
-    const waiting = cards.filter((card) => wanted(card) && !card.frame).sort((a, b) => b.hovered - a.hovered);
+    // Nothing new starts while a suspect runs alone.
+    if ([...live].some((card) => card.suspect)) return;
+    // Suspects first, then hovered cards, then the rest in page order.
+    const waiting = cards
+      .filter((card) => wanted(card) && !card.frame)
+      .sort((a, b) => b.suspect - a.suspect || b.hovered - a.hovered);
     for (const card of waiting) {
       if (live.size >= cap) {
         const idle = [...live].filter((other) => !wanted(other));
@@ -98,23 +170,9 @@ function start(grid) {
         unmount(evictable.reduce((a, b) => (a.mountedAt < b.mountedAt ? a : b)));
       }
       mount(card);
+      if (card.suspect) break;
     }
   }
-
-  window.addEventListener('message', (event) => {
-    const card = cards.find((candidate) => candidate.frame && event.source === candidate.frame.contentWindow);
-    const state = card && renderMessage(event, card.frame);
-    if (!state) return;
-    if (state.status === 'error') {
-      const message = state.error ? `${grid.dataset.textError} ${state.error.message}` : grid.dataset.textError;
-      stop(card, message.slice(0, 300));
-    } else if (state.status === 'ready') {
-      clearTimeout(card.loadTimer);
-      card.ready = true;
-      if (card.paused) control(card.frame, 'pause');
-      else card.element.classList.add('is-live');
-    }
-  });
 
   const observer = new IntersectionObserver(
     (entries) => {

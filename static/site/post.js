@@ -1,5 +1,7 @@
-// The post page: show the live render's state (and its error log, as text), and copy the code.
-import { control, renderMessage, showState } from './render-messages.js';
+// The post page (and the render opened on its own): show the live render's state (and its error
+// log, as text), stop it if it hangs or leaves its frame, and copy the code.
+import { showState, showStopped } from './render-messages.js';
+import { watchFrames } from './watchdog.js';
 
 const frame = document.getElementById('post-render');
 const statusLine = document.getElementById('render-status');
@@ -7,12 +9,20 @@ const errorBox = document.getElementById('render-error');
 
 if (frame && statusLine && errorBox) {
   showState({ status: 'loading', error: null, preview: null }, statusLine, errorBox);
-  window.addEventListener('message', (event) => {
-    const state = renderMessage(event, frame);
-    if (state) showState(state, statusLine, errorBox);
+  // Removing the frame frees its renderer, and lets this page finish loading.
+  const stop = (text) => {
+    watchdog.remove(frame);
+    frame.remove();
+    showStopped(text, statusLine, errorBox);
+  };
+  const watchdog = watchFrames({
+    onState: (_frame, state) => showState(state, statusLine, errorBox),
+    onHung: () => stop(statusLine.dataset.textHung),
+    onLeft: () => stop(statusLine.dataset.textLeft),
+    hangMs: Number(statusLine.dataset.hangTimeout) || undefined,
   });
-  // This module may run after the frame has already reported its state: ask for it again.
-  control(frame, 'report');
+  watchdog.run(frame);
+  frame.src = frame.dataset.src;
 }
 
 const copyButton = document.getElementById('copy-code');

@@ -46,3 +46,11 @@ export function showState(state, statusLine, errorBox) {
   if (state.preview) text += ` ${texts.textPreview} ${(state.preview.time / 1000).toFixed(2)} s.`;
   statusLine.textContent = text;
 }
+
+// Show that the page stopped a frame itself (the watchdog's verdict), as text only.
+export function showStopped(text, statusLine, errorBox) {
+  statusLine.classList.add('is-error');
+  statusLine.textContent = text;
+  errorBox.hidden = true;
+  errorBox.textContent = '';
+}

@@ -1,3 +1,4 @@
+import { realSetTimeout } from "./natives.js";
 import { CODE_NAME } from "./errors.js";
 import { withLoopGuard } from "./loop-guard.js";
 import { post } from "./post.js";
@@ -18,3 +19,10 @@ export function runCode(globals) {
   return status !== "error";
 }
 
+// Runners start the post's code only once the harness page has loaded. Its frame then fires its one
+// load event first, so a navigation the code starts shows as a second one to the embedding page
+// (watchdog.js), and a post that hangs cannot keep the page around it from loading.
+export function whenLoaded(run) {
+  if (document.readyState === "complete") run();
+  else window.addEventListener("load", () => realSetTimeout(run), { once: true });
+}

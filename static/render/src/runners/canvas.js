@@ -1,6 +1,6 @@
 import { realSetTimeout } from "../natives.js";
 import { capture, framed, post } from "../post.js";
-import { runCode } from "../code.js";
+import { runCode, whenLoaded } from "../code.js";
 import { ready } from "../frames.js";
 import { watchCanvasArt } from "./backdrop.js";
 import { afterLoad, callLateLoadListeners, insertHtml, provideStandIns } from "./page.js";
@@ -9,7 +9,7 @@ import { afterLoad, callLateLoadListeners, insertHtml, provideStandIns } from ".
 // ctx, width and height, plus any `globals` a runner built on this one adds (three: THREE), in a
 // page with the post's own HTML, if any (see page.js).
 export function runCanvas(globals = {}) {
-  whenSized(() => start(globals));
+  whenLoaded(() => whenSized(() => start(globals)));
 }
 
 // A frame can start before its page's stylesheet has given it a size (it then has the default
