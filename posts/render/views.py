@@ -4,8 +4,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404
+from django.shortcuts import render as render_page
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.vary import vary_on_headers
 
 from posts.models import DEFAULT_CAPTURE_TIME, Post
 from posts.render.document import render_document
@@ -18,17 +20,28 @@ def bad_request(message):
 
 
 @require_safe
-@xframe_options_exempt  # framed by the site: frame-ancestors in the CSP says by whom
+@vary_on_headers("Sec-Fetch-Dest")
 def render(request, post_id):
-    """A post's harness page; `?mode=capture` runs it on the virtual clock, `&t=` overrides its capture time."""
+    """A post's harness page; `?mode=capture` runs it on the virtual clock, `&t=` overrides its capture time.
+
+    Opened on its own (the post page's "Open the render on its own" link, or a link anyone can
+    share), the harness would be the top document, free to navigate the visitor anywhere from our
+    origin. So a top-level visit gets a page of the site that frames the harness in the sandbox the
+    post page uses, which lets it navigate nothing; every browser we support says which kind of
+    visit it is (Sec-Fetch-Dest). The capture worker serves the harness to itself (capture/serve.py).
+    """
     post = get_object_or_404(Post, pk=post_id)
     if "t" in request.GET:
         try:
             post.capture_time = Post._meta.get_field("capture_time").clean(request.GET["t"], post)
         except ValidationError as exc:
             return bad_request(f"t: {exc.messages[0]}")
+    if request.headers.get("Sec-Fetch-Dest") == "document":
+        return render_page(request, "posts/render_page.html", {"post": post, "render_src": request.get_full_path()})
     mode = "capture" if request.GET.get("mode") == "capture" else "live"
-    return render_document(post, mode=mode)
+    response = render_document(post, mode=mode)
+    response.xframe_options_exempt = True  # framed by the site: frame-ancestors in its CSP says by whom
+    return response
 
 
 @xframe_options_exempt  # framed by the upload form; the harness's CSP frame-ancestors says by whom

@@ -20,8 +20,21 @@ def render_url(live_server, post, **query):
 
 
 def open_render(page, live_server, post, **query):
-    """Open the harness as the top document and wait until it is ready or has failed."""
-    page.goto(render_url(live_server, post, **query))
+    """Open the harness as the top document, as the capture worker does, and wait until it is ready or has failed.
+
+    A browser that opens the render URL itself gets the page that frames it (Sec-Fetch-Dest:
+    document), so the page is fetched as a frame's would be and handed to the browser, and so are
+    its scripts, as the worker serves them: a page handed over this way counts as public, and
+    Chromium would refuse it scripts from loopback (Local Network Access).
+    """
+    url = render_url(live_server, post, **query)
+
+    def as_a_frame(route):
+        route.fulfill(response=route.fetch(headers={**route.request.headers, "sec-fetch-dest": "iframe"}))
+
+    page.route(lambda requested: requested == url, as_a_frame)
+    page.route(f"{live_server.url}/static/**", lambda route: route.fulfill(response=route.fetch()))
+    page.goto(url)
     return page.evaluate("__render.settle()")
 
 

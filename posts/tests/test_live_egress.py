@@ -177,6 +177,24 @@ def test_a_draft_cannot_navigate_the_upload_preview(live_server, viewer, canary,
     assert reached(canary, viewer.log()) == []
 
 
+def test_the_render_opened_on_its_own_cannot_send_the_visitor_anywhere(live_server, viewer, canary):
+    elsewhere = f"http://127.0.0.1:{canary.port}"
+    escapes = f'\ntry {{ top.location = "{elsewhere}/top"; }} catch (e) {{}}\nwindow.open("{elsewhere}/popup");'
+    code = navigating(canary, "location") + escapes
+    post = make_post(code)
+    page = viewer.page
+    page.goto(live_server.url + post.get_absolute_url())
+    with viewer.context.expect_page() as opened:
+        page.click("text=Open the render on its own")
+    render = opened.value
+    render.wait_for_function("() => document.getElementById('render-status').textContent.includes('another page')")
+    settle(render)
+    assert render.url == f"{live_server.url}/posts/{post.pk}/render"
+    assert render.locator("iframe").count() == 0
+    assert len(viewer.context.pages) == 2
+    assert reached(canary, viewer.log()) == []
+
+
 def test_webrtc_is_taken_away_before_the_code_runs_and_no_other_window_gives_it_back(live_server, viewer):
     code = """window.found = {
   peer: typeof RTCPeerConnection, webkit: typeof webkitRTCPeerConnection, presentation: typeof navigator.presentation,
