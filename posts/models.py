@@ -56,6 +56,11 @@ class PostQuerySet(models.QuerySet):
         """Everything a feed item shows, in one query: author and thumbnail version, no code."""
         return self.with_thumb().defer("code", "description")
 
+    def with_thumb_job_status(self):
+        """Annotate the status of the thumbnail's capture job (None without one), in the same query."""
+        job = PostImageJob.objects.filter(post=OuterRef("pk"), kind=ImageKind.THUMB)
+        return self.annotate(thumb_job_status=Subquery(job.values("status")[:1]))
+
     def for_detail(self):
         """A post with its author, thumbnail, images (without their bytes) and jobs, in three queries."""
         images = Prefetch("images", queryset=PostImage.objects.without_data().order_by("kind"))
@@ -143,6 +148,11 @@ class Post(models.Model):
     def editable_by(self, user):
         """The post's author and staff may edit, recapture and delete it."""
         return user.is_authenticated and (user.is_staff or (self.author_id is not None and self.author_id == user.pk))
+
+    @property
+    def capture_failed(self):
+        """No thumbnail, and its capture ended failed; needs with_thumb() and with_thumb_job_status()."""
+        return not self.thumb_sha256 and self.thumb_job_status == JobStatus.FAILED
 
     @property
     def thumb_url(self):

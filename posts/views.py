@@ -39,7 +39,8 @@ def relative(link):
 def feed(request):
     """The newest posts, optionally of one render model, a page at a time."""
     render_model = request.GET.get("render_model", "")
-    posts = Post.objects.for_listing()
+    # A post whose capture failed is run in the feed only on request: its code may be what failed.
+    posts = Post.objects.for_listing().with_thumb_job_status()
     paginator = NewestFirstPagination()
     try:
         if render_model:

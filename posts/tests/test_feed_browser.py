@@ -8,7 +8,7 @@ from django.utils import timezone
 from PIL import Image
 
 from posts.images.storage import image_fields
-from posts.models import Post, PostImage
+from posts.models import Post, PostImage, PostImageJob
 from posts.tests.conftest import png_bytes
 from posts.views import LIVE_PREVIEW_CAP
 
@@ -249,3 +249,23 @@ def test_a_canvas_post_fills_its_frame_even_when_the_stylesheet_arrives_late(liv
     assert shows_colour(page, "iframe#post-render", GREEN)
     frame = page.frame_locator("iframe#post-render")
     assert frame.locator("canvas").evaluate("c => c.width") == int(box["width"])
+
+
+def test_a_post_whose_capture_failed_runs_only_from_its_play_button(live_server, page, user):
+    failed = make_post(user, "failed capture", minutes=1)
+    PostImageJob.objects.create(post=failed, kind="thumb", status="failed", attempts=3, last_error="exception: boom")
+    waiting = make_post(user, "waiting for its capture")
+    PostImageJob.objects.create(post=waiting, kind="thumb")
+    page.goto(live_server.url + "/")
+    page.locator(f"{card(waiting)}.is-live").wait_for()  # no image yet: it runs live as before
+    page.wait_for_timeout(500)
+    assert page.locator(f"{card(failed)} iframe").count() == 0
+    assert "Its capture failed." in page.locator(f"{card(failed)} .card-placeholder").text_content()
+    page.hover(f"{card(failed)} .card-link")  # pointing at it is not asking for it
+    page.wait_for_timeout(500)
+    assert page.locator(f"{card(failed)} iframe").count() == 0
+
+    page.click(f"{card(failed)} .card-play")
+    page.locator(f"{card(failed)}.is-live").wait_for()
+    assert shows_colour(page, f"{card(failed)} .card-media", GREEN)
+    assert page.locator(f"{card(failed)} .card-play").is_hidden()

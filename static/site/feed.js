@@ -1,5 +1,6 @@
 // The feed's RenderPreview: images first; a live, sandboxed render only where a card has no image
 // (or its image failed), only while the card is on screen, and never more than `cap` at once.
+// A post whose capture failed runs only when someone presses its play button.
 import { control } from './render-messages.js';
 import { watchFrames } from './watchdog.js';
 
@@ -18,8 +19,11 @@ function start(grid) {
     media: element.querySelector('.card-media'),
     img: element.querySelector('.card-media img'),
     status: element.querySelector('.card-status'),
+    play: element.querySelector('.card-play'),
     title: element.querySelector('.card-title')?.textContent.trim() ?? '',
-    needsLive: !element.querySelector('.card-media img'),
+    // Waiting for its first capture: run it live. A failed capture: only when asked to.
+    needsLive: !element.querySelector('.card-media img') && element.dataset.capture !== 'failed',
+    requested: false, // its play button was pressed
     visible: false,
     hovered: false,
     stopped: false, // errored, hung or timed out: never mounted again on this page
@@ -36,7 +40,7 @@ function start(grid) {
   const byFrame = new Map();
   const live = new Set();
 
-  const wanted = (card) => !card.stopped && (card.hovered || (card.needsLive && card.visible));
+  const wanted = (card) => !card.stopped && (card.hovered || card.requested || (card.needsLive && card.visible));
 
   const watchdog = watchFrames({ onState, onHung, onLeft, hangMs: Number(grid.dataset.hangTimeout) || undefined });
 
@@ -84,6 +88,7 @@ function start(grid) {
 
   function stop(card, text) {
     card.stopped = true;
+    if (card.play) card.play.hidden = true;
     unmount(card);
     if (text) say(card, text);
     update();
@@ -113,7 +118,7 @@ function start(grid) {
   // Silent frames share one frozen renderer, and only removing them all frees it. Alone, the
   // frame is the one that hung; with others, any of them may be: each runs again alone (a
   // suspect), and the one that hangs alone is stopped. A card caught in two freezes is not run
-  // again by itself.
+  // again by itself, only from its play button.
   function onHung(frames) {
     const silent = frames.map((frame) => byFrame.get(frame));
     if (silent.length === 1) {
@@ -135,6 +140,8 @@ function start(grid) {
 
   function hold(card) {
     card.needsLive = false;
+    card.requested = false;
+    if (card.play) card.play.hidden = false;
   }
 
   function update() {
@@ -184,6 +191,14 @@ function start(grid) {
 
   for (const card of cards) {
     observer.observe(card.element);
+    if (card.play) {
+      card.play.hidden = card.needsLive || Boolean(card.img);
+      card.play.addEventListener('click', () => {
+        card.requested = true;
+        card.play.hidden = true;
+        update();
+      });
+    }
     if (card.img) {
       const failed = () => {
         card.img.classList.add('is-broken');
