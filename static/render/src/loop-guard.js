@@ -45,7 +45,9 @@ function check(loop, line) {
   } else if (now - loop.start > LOOP_BUDGET_MS) {
     stop(line);
   }
-  loop.stride = now - loop.readAt < READ_EVERY_MS ? Math.min(loop.stride * 2, MAX_STRIDE) : 1;
+  // Quick iterations (or the first read): read half as often; slow ones: at every check.
+  const slow = loop.readAt > 0 && now - loop.readAt >= READ_EVERY_MS;
+  loop.stride = slow ? 1 : Math.min(loop.stride * 2, MAX_STRIDE);
   loop.readAt = now;
   loop.left = loop.stride;
 }
