@@ -16,16 +16,16 @@ BASE_DIR = Path(__file__).resolve().parent
 
 def pytest_sessionstart(session):
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
-    if build_frontend(BASE_DIR) and reporter:
-        reporter.write_line("Rebuilt the front-end bundles.")
+    if build_frontend(BASE_DIR, targets=("frontend", "messages")) and reporter:
+        reporter.write_line("Rebuilt the front-end bundles or the translations.")
 
 
-def build_frontend(base_dir):
-    """Rebuild the bundles the tests load when a source is newer (make knows which); True if it did."""
+def build_frontend(base_dir, targets=("frontend",)):
+    """Rebuild what the tests load from sources (bundles, .mo catalogs) when a source is newer; True if it did."""
     try:
-        if subprocess.run(["make", "--question", "frontend"], cwd=base_dir, capture_output=True).returncode == 0:
+        if subprocess.run(["make", "--question", *targets], cwd=base_dir, capture_output=True).returncode == 0:
             return False
-        built = subprocess.run(["make", "--silent", "frontend"], cwd=base_dir, capture_output=True, text=True)
+        built = subprocess.run(["make", "--silent", *targets], cwd=base_dir, capture_output=True, text=True)
     except FileNotFoundError:
         pytest.exit("The tests need make to check that the front-end bundles are built from the current sources.")
     if built.returncode:
