@@ -11,13 +11,15 @@ setup: system python frontend messages
 # System packages: mysqlclient needs libmariadb-dev and pkg-config; captures and browser tests need a
 # Chromium (a Playwright-managed one if present, else Debian's), and the OG card a font with Hangul.
 # The capture worker prefers Debian's much lighter chromium-headless-shell: added when setup can
-# install it (root with apt); elsewhere captures use the Chromium above.
+# install it (root with apt); elsewhere captures use the Chromium above. Likewise nginx, for the
+# production test and `make production-check` (docs/production.md); make run never needs it.
 system:
 	@missing=""; \
 	pkg-config --exists libmariadb 2>/dev/null || pkg-config --exists mysqlclient 2>/dev/null || missing="$$missing libmariadb-dev"; \
 	command -v pkg-config >/dev/null || missing="$$missing pkg-config"; \
 	ls $$HOME/.cache/ms-playwright/chromium-*/chrome-linux*/chrome >/dev/null 2>&1 || test -x /usr/bin/chromium || missing="$$missing chromium"; \
 	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && ! test -x /usr/bin/chromium-headless-shell; then missing="$$missing chromium-headless-shell"; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && ! test -x /usr/sbin/nginx; then missing="$$missing nginx"; fi; \
 	fc-list :lang=ko 2>/dev/null | grep -q . || missing="$$missing fonts-noto-cjk"; \
 	command -v msgfmt >/dev/null || missing="$$missing gettext"; \
 	command -v npm >/dev/null || missing="$$missing npm"; \

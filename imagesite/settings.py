@@ -243,6 +243,11 @@ STORAGES = {
     },
 }
 
+# Captured images with IMAGE_STORAGE=files: the directory they are written to and the URL prefix
+# they are served at (by nginx in production, docs/production.md).
+IMAGE_FILES_DIR = Path(env("IMAGE_FILES_DIR", BASE_DIR / "var" / "images"))
+IMAGE_FILES_URL = env("IMAGE_FILES_URL", "/images/")
+
 # Request bodies over this are refused (413) before parsing; DRF reads JSON through request.body.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 1024 * 1024, minimum=1024)
 

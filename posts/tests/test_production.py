@@ -1,0 +1,168 @@
+"""The production setup of docs/production.md, run for real: Debian's nginx with TLS in front of gunicorn on loopback.
+
+deploy/local.py starts both (DJANGO_DEBUG=0, collectstatic, the nginx site file rendered from the
+same settings); these tests talk to them over real sockets. `make production-check` runs this file.
+"""
+
+import hashlib
+import http.client
+import json
+import socket
+import ssl
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+sys.path.insert(0, str(BASE_DIR / "deploy"))
+from local import NGINX, LocalProduction  # noqa: E402
+
+pytestmark = pytest.mark.skipif(
+    not Path(NGINX).exists(), reason="needs nginx (make setup installs Debian's as root: apt-get install nginx)"
+)
+UPLOAD_LIMIT = 300_000
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    # A limit of our own, to show that nginx's follows the setting.
+    env = {"DATA_UPLOAD_MAX_MEMORY_SIZE": str(UPLOAD_LIMIT)}
+    with LocalProduction(tmp_path_factory.mktemp("production"), env=env) as site:
+        yield site
+
+
+def request(site, method, path, *, via="https", headers=None, body=None, timeout=20):
+    """One request, without following redirects; returns (status, headers, body)."""
+    if via == "https":
+        context = ssl.create_default_context(cafile=site.certificate)
+        connection = http.client.HTTPSConnection("127.0.0.1", site.https_port, timeout=timeout, context=context)
+    else:
+        port = site.http_port if via == "http" else site.gunicorn_port
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        connection.request(method, path, body=body, headers=headers or {})
+        response = connection.getresponse()
+        return response.status, response.headers, response.read()
+    finally:
+        connection.close()
+
+
+def gunicorn_saw(site, path):
+    return f'"GET {path} ' in site.gunicorn_log.read_text()
+
+
+def test_the_feed_is_served_over_tls_and_django_knows_it(site):
+    status, headers, body = request(site, "GET", "/")
+    assert status == 200
+    assert b"<html" in body
+    # SecurityMiddleware sends HSTS only on a request it sees as secure: nginx's X-Forwarded-Proto.
+    assert headers["Strict-Transport-Security"].startswith("max-age=31536000")
+    # gunicorn asked directly, without the header, sees plain HTTP and redirects to https (SITE_URL's scheme).
+    status, headers, _ = request(site, "GET", "/", via="gunicorn")
+    assert status == 301
+    assert headers["Location"].startswith("https://")
+
+
+def test_a_client_cannot_claim_https_over_plain_http(site):
+    status, headers, _ = request(site, "GET", "/", via="http", headers={"X-Forwarded-Proto": "https"})
+    assert status == 301
+    assert headers["Location"] == f"{site.https_url}/"
+
+
+def test_static_files_come_from_nginx_with_cors_and_far_future_caching(site):
+    manifest = json.loads((site.static_root / "staticfiles.json").read_text())["paths"]
+    path = "/static/" + manifest["render/harness.js"]
+    status, headers, body = request(site, "GET", path)
+    assert status == 200
+    assert body == (site.static_root / manifest["render/harness.js"]).read_bytes()
+    # The harness's origin is opaque ("null") and it loads this script with crossorigin.
+    assert headers["Access-Control-Allow-Origin"] == "*"
+    assert headers.get_all("Cache-Control") == ["public, max-age=31536000, immutable"]
+    assert "javascript" in headers["Content-Type"]
+    # The unhashed name exists too, but may change: a short lifetime.
+    status, headers, _ = request(site, "GET", "/static/render/harness.js")
+    assert status == 200
+    assert headers.get_all("Cache-Control") == ["max-age=60"]
+    assert headers["Access-Control-Allow-Origin"] == "*"
+    assert not gunicorn_saw(site, path)
+
+
+def test_image_files_come_from_nginx_as_immutable(site):
+    data = b"\x89PNG\r\n\x1a\n" + b"not really a png, but nginx does not look"
+    name = f"images/{hashlib.sha256(data).hexdigest()}.png"
+    (site.image_files_dir / name).parent.mkdir(parents=True, exist_ok=True)
+    (site.image_files_dir / name).write_bytes(data)
+    status, headers, body = request(site, "GET", f"/images/{name}")
+    assert status == 200
+    assert body == data
+    assert headers["Content-Type"] == "image/png"
+    assert headers.get_all("Cache-Control") == ["public, max-age=31536000, immutable"]
+    assert not gunicorn_saw(site, f"/images/{name}")
+    # A missing object is nginx's plain 404, never cached as immutable.
+    status, headers, _ = request(site, "GET", "/images/images/" + "0" * 64 + ".png")
+    assert status == 404
+    assert "Cache-Control" not in headers
+
+
+def test_a_body_over_the_upload_limit_is_refused_by_nginx(site):
+    headers = {"Content-Type": "application/json"}
+    status, _, body = request(site, "POST", "/api/posts", headers=headers, body=b"x" * (UPLOAD_LIMIT + 1))
+    assert status == 413
+    assert b"nginx" in body  # nginx's page: gunicorn never read it
+    # At the limit it reaches Django, which asks who is posting.
+    status, _, body = request(site, "POST", "/api/posts", headers=headers, body=b"x" * UPLOAD_LIMIT)
+    assert status in (401, 403)
+    assert b"credentials" in body
+
+
+class Trickler:
+    """Connections that send a request's headers one line a second and never finish them."""
+
+    def __init__(self, port, count, *, wrap=None):
+        self.sockets = []
+        for _ in range(count):
+            sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+            self.sockets.append(wrap(sock) if wrap else sock)
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self.trickle, daemon=True)
+
+    def trickle(self):
+        for sock in self.sockets:
+            sock.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        line = 0
+        while not self.stopped.wait(1):
+            line += 1
+            for sock in self.sockets:
+                try:
+                    sock.sendall(b"X-Slow-%d: still coming\r\n" % line)
+                except OSError:
+                    pass
+
+    def __enter__(self):
+        self.thread.start()
+        time.sleep(1.5)  # let the servers accept and start reading them
+        return self
+
+    def __exit__(self, *exc):
+        self.stopped.set()
+        self.thread.join()
+        for sock in self.sockets:
+            sock.close()
+
+
+def test_slow_clients_do_not_reach_gunicorn_through_nginx(site):
+    # Three slow clients against gunicorn's two sync workers, through nginx: the site still answers.
+    context = ssl.create_default_context(cafile=site.certificate)
+    with Trickler(site.https_port, 3, wrap=lambda s: context.wrap_socket(s, server_hostname="127.0.0.1")):
+        status, _, _ = request(site, "GET", "/")
+        assert status == 200
+    # The same three against gunicorn itself take both workers: the next visitor gets nothing.
+    with Trickler(site.gunicorn_port, 3):
+        with pytest.raises(TimeoutError):
+            request(site, "GET", "/", via="gunicorn", timeout=5)
+    # Once they go, gunicorn recovers.
+    status, _, _ = request(site, "GET", "/", via="gunicorn", timeout=30)
+    assert status == 301
