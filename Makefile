@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup system python frontend messages run test lint check bench clean
+.PHONY: setup system python frontend messages run test lint check bench production-check clean
 
 setup: system python frontend messages
 
@@ -100,6 +100,11 @@ check: python
 bench: EXTRA_TOOLS := wrk
 bench: setup
 	$(PY) bench/run.py
+
+# docs/production.md run for real: nginx (TLS, static and image files, the upload limit, slow
+# clients) in front of gunicorn on loopback, in a temporary directory. Needs Debian's nginx.
+production-check: setup
+	$(VENV)/bin/pytest posts/tests/test_production.py -v
 
 clean:
 	rm -rf $(VENV) node_modules var .pytest_cache .ruff_cache

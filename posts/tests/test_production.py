@@ -7,18 +7,17 @@ same settings); these tests talk to them over real sockets. `make production-che
 import hashlib
 import http.client
 import json
+import re
 import socket
 import ssl
-import sys
 import threading
 import time
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 
-BASE_DIR = Path(__file__).resolve().parent.parent.parent
-sys.path.insert(0, str(BASE_DIR / "deploy"))
-from local import NGINX, LocalProduction  # noqa: E402
+from deploy.local import NGINX, LocalProduction
 
 pytestmark = pytest.mark.skipif(
     not Path(NGINX).exists(), reason="needs nginx (make setup installs Debian's as root: apt-get install nginx)"
@@ -29,7 +28,7 @@ UPLOAD_LIMIT = 300_000
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     # A limit of our own, to show that nginx's follows the setting.
-    env = {"DATA_UPLOAD_MAX_MEMORY_SIZE": str(UPLOAD_LIMIT)}
+    env = {"DATA_UPLOAD_MAX_MEMORY_SIZE": str(UPLOAD_LIMIT), "LOGIN_FAILURE_LIMIT": "2"}
     with LocalProduction(tmp_path_factory.mktemp("production"), env=env) as site:
         yield site
 
@@ -166,3 +165,24 @@ def test_slow_clients_do_not_reach_gunicorn_through_nginx(site):
     # Once they go, gunicorn recovers.
     status, _, _ = request(site, "GET", "/", via="gunicorn", timeout=30)
     assert status == 301
+
+
+def test_a_client_cannot_pick_its_own_address_through_nginx(site):
+    # nginx appends the address it sees to X-Forwarded-For and Django (DJANGO_BEHIND_PROXY=1) reads
+    # only that one: a guesser who sends a new address with every try is still one address to
+    # the login limits (LOGIN_FAILURE_LIMIT=2 here): the failure that reaches the limit is answered 429.
+    statuses = []
+    for attempt in range(3):
+        status, headers, body = request(site, "GET", "/accounts/login/")
+        cookie = headers["Set-Cookie"].split(";", 1)[0]
+        token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', body)[1].decode()
+        form = urlencode({"csrfmiddlewaretoken": token, "username": f"guess-{attempt}", "password": "wrong"})
+        headers = {
+            "Cookie": cookie,
+            "Origin": site.https_url,
+            "Referer": f"{site.https_url}/accounts/login/",
+            "Content-Type": "application/x-www-form-urlencoded",
+            "X-Forwarded-For": f"198.51.100.{attempt + 1}",
+        }
+        statuses.append(request(site, "POST", "/accounts/login/", headers=headers, body=form)[0])
+    assert statuses == [200, 429, 429]
