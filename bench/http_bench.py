@@ -117,10 +117,10 @@ def check_endpoints(endpoints):
             raise SystemExit(f"bench: {name} answered {got} with {len(body)} bytes, expected {status}")
 
 
-def worker_cpu_seconds(master):
-    """CPU seconds used so far by gunicorn's workers, or None where /proc cannot tell (not Linux)."""
+def worker_cpu_seconds(*masters):
+    """CPU seconds used so far by the workers of these servers (gunicorn, nginx), or None where /proc cannot tell."""
     try:
-        workers = open(f"/proc/{master}/task/{master}/children").read().split()
+        workers = [pid for master in masters for pid in open(f"/proc/{master}/task/{master}/children").read().split()]
         # Fields 14 and 15 of /proc/<pid>/stat: user and system time in clock ticks.
         ticks = sum(sum(map(int, open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[11:13])) for pid in workers)
     except OSError:
@@ -128,14 +128,14 @@ def worker_cpu_seconds(master):
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
-def load(url, headers, seconds, connections, master):
-    """Requests per second for one URL with wrk (C, so it leaves the cores to gunicorn), and CPU ms per request."""
+def load(url, headers, seconds, connections, *masters):
+    """Requests per second for one URL with wrk (C, so it leaves the cores to the servers), and CPU ms per request."""
     command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "5s", url]
     for header in headers:
         command += ["-H", header]
-    cpu_before = worker_cpu_seconds(master)
+    cpu_before = worker_cpu_seconds(*masters)
     out = subprocess.run(command, capture_output=True, text=True, check=True, timeout=seconds + 30).stdout
-    cpu_after = worker_cpu_seconds(master)
+    cpu_after = worker_cpu_seconds(*masters)
     if re.search(r"Non-2xx or 3xx responses|Socket errors: .*timeout [1-9]", out):
         raise SystemExit(f"bench: errors while loading {url}:\n{out}")
     requests = int(re.search(r"(\d+) requests in", out)[1])

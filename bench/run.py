@@ -12,6 +12,7 @@ BENCHMARKS = {
     "capture": "capture_bench",
     "fidelity": "fidelity_bench",
     "loop-guard": "loop_guard_bench",
+    "nginx": "nginx_bench",
 }
 
 
