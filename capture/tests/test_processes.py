@@ -163,3 +163,48 @@ def test_a_watching_worker_survives_losing_its_database_connections():
     worker.send_signal(signal.SIGTERM)
     output = worker.communicate(timeout=60)[0]
     assert worker.returncode == 0, output
+
+
+# A post whose capture takes a few seconds and then succeeds: six short loops of counted work,
+# each well under the loop guard's budget (counted work: the harness fakes the clock in captures).
+SLOW = (
+    "let x = 0;\n"
+    + "for (let i = 0; i < 2e7; i++) x += i % 7;\n" * 6
+    + 'ctx.fillStyle = "#369"; ctx.fillRect(0, 0, x % 2 + width, height);'
+)
+
+
+def descendants(pid):
+    """Every process below pid (what systemd's control group holds beside it: Playwright's driver, Chromium)."""
+    found = []
+    for task in os.listdir(f"/proc/{pid}/task"):
+        try:
+            children = open(f"/proc/{pid}/task/{task}/children").read().split()
+        except OSError:
+            continue
+        for child in map(int, children):
+            found += [child, *descendants(child)]
+    return found
+
+
+@pytest.mark.parametrize("kill_mode", ["mixed", "control-group"])
+def test_systemd_stops_a_worker_without_losing_its_capture_only_with_kill_mode_mixed(kill_mode):
+    # deploy/systemd/imagesite-worker@.service: KillMode=mixed sends SIGTERM to the worker alone;
+    # systemd's default (control-group) sends it to every process of the unit at once.
+    slow = make_post("canvas", SLOW)
+    worker = start_worker("--watch", "--interval", "1")
+    wait_for(lambda: PostImageJob.objects.running().filter(post=slow).exists())
+    in_flight = PostImageJob.objects.running().get(post=slow)
+    time.sleep(1)  # into the capture
+
+    for pid in [worker.pid, *(descendants(worker.pid) if kill_mode == "control-group" else [])]:
+        os.kill(pid, signal.SIGTERM)
+    output = worker.communicate(timeout=60)[0]
+
+    in_flight.refresh_from_db()
+    if kill_mode == "mixed":
+        assert worker.returncode == 0, output
+        assert in_flight.status == JobStatus.SUCCESS, output
+    else:  # Chromium died under the capture: it is lost and must be done again
+        assert in_flight.status != JobStatus.SUCCESS, output
+        assert not PostImage.objects.filter(post=slow, kind=in_flight.kind).exists()

@@ -4,6 +4,7 @@ deploy/local.py starts both (DJANGO_DEBUG=0, collectstatic, the nginx site file 
 same settings); these tests talk to them over real sockets. `make production-check` runs this file.
 """
 
+import configparser
 import hashlib
 import http.client
 import json
@@ -16,17 +17,18 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
+from django.conf import settings
 
 from deploy.local import NGINX, LocalProduction
 
-pytestmark = pytest.mark.skipif(
-    not Path(NGINX).exists(), reason="needs nginx (make setup installs Debian's as root: apt-get install nginx)"
-)
+BASE_DIR = Path(__file__).resolve().parents[2]
 UPLOAD_LIMIT = 300_000
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
+    if not Path(NGINX).exists():
+        pytest.skip("needs nginx (make setup installs Debian's as root: apt-get install nginx)")
     # A limit of our own, to show that nginx's follows the setting.
     env = {"DATA_UPLOAD_MAX_MEMORY_SIZE": str(UPLOAD_LIMIT), "LOGIN_FAILURE_LIMIT": "2"}
     with LocalProduction(tmp_path_factory.mktemp("production"), env=env) as site:
@@ -186,3 +188,13 @@ def test_a_client_cannot_pick_its_own_address_through_nginx(site):
         }
         statuses.append(request(site, "POST", "/accounts/login/", headers=headers, body=form)[0])
     assert statuses == [200, 429, 429]
+
+
+def test_systemd_gives_a_stopping_worker_time_to_finish_its_capture():
+    # What the worker needs on SIGTERM (docs/worker.md); capture/tests/test_processes.py shows why mixed.
+    unit = configparser.ConfigParser(strict=False, interpolation=None)
+    unit.read(BASE_DIR / "deploy" / "systemd" / "imagesite-worker@.service")
+    service = unit["Service"]
+    assert service["KillSignal"] == "SIGTERM"
+    assert service["KillMode"] == "mixed"
+    assert int(service["TimeoutStopSec"]) > settings.CAPTURE_TIMEOUT_SECONDS + 5
