@@ -149,6 +149,7 @@ def main(argv=None):
     directory = Path(tempfile.mkdtemp(prefix="imagesite-production-"))
     # The site's own database (DATABASE_URL, or var/db.sqlite3), so what you posted is there.
     database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'var' / 'db.sqlite3'}"
+    print("Starting: certificate, migrate, collectstatic (compresses every file: the slow part), gunicorn, nginx…")
     try:
         ports = {"https_port": args.https_port, "http_port": args.http_port}
         with LocalProduction(directory, database_url=database_url, **ports):

@@ -5,6 +5,7 @@ same settings); these tests talk to them over real sockets. `make production-che
 """
 
 import configparser
+import gzip
 import hashlib
 import http.client
 import json
@@ -83,6 +84,10 @@ def test_static_files_come_from_nginx_with_cors_and_far_future_caching(site):
     assert headers["Access-Control-Allow-Origin"] == "*"
     assert headers.get_all("Cache-Control") == ["public, max-age=31536000, immutable"]
     assert "javascript" in headers["Content-Type"]
+    # collectstatic's compressed copy, for a client that takes it.
+    status, headers, body = request(site, "GET", path, headers={"Accept-Encoding": "gzip"})
+    assert (status, headers["Content-Encoding"]) == (200, "gzip")
+    assert gzip.decompress(body) == (site.static_root / manifest["render/harness.js"]).read_bytes()
     # The unhashed name exists too, but may change: a short lifetime.
     status, headers, _ = request(site, "GET", "/static/render/harness.js")
     assert status == 200
