@@ -23,7 +23,7 @@ TEMPLATES = BASE_DIR / "deploy" / "nginx"
 def url_path(setting, value):
     """A settings URL as the path prefix nginx matches: /static/ for "static/"."""
     if urlsplit(value).netloc:
-        raise SystemExit(f"nginx_conf: {setting} is another host ({value}); nginx has nothing to serve for it.")
+        raise SystemExit(f"nginx_conf: {setting} is on another host ({value}): nothing for this nginx to serve.")
     return "/" + value.strip("/") + "/"
 
 

@@ -9,9 +9,12 @@ import gzip
 import hashlib
 import http.client
 import json
+import os
 import re
 import socket
 import ssl
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -203,3 +206,19 @@ def test_systemd_gives_a_stopping_worker_time_to_finish_its_capture():
     assert service["KillSignal"] == "SIGTERM"
     assert service["KillMode"] == "mixed"
     assert int(service["TimeoutStopSec"]) > settings.CAPTURE_TIMEOUT_SECONDS + 5
+
+
+def test_the_nginx_config_refuses_an_image_url_on_another_host(tmp_path):
+    env = {**os.environ, "IMAGE_FILES_URL": "https://cdn.example/i/"}
+    rendered = subprocess.run(
+        [sys.executable, "deploy/nginx_conf.py", "--certificate", "c.pem", "--certificate-key", "k.pem"],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert rendered.returncode != 0
+    assert rendered.stderr.strip() == (
+        "nginx_conf: IMAGE_FILES_URL is on another host (https://cdn.example/i/): nothing for this nginx to serve."
+    )
+    assert rendered.stdout == ""
