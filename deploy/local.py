@@ -61,6 +61,7 @@ class LocalProduction:
         self.image_files_dir = self.directory / "images"
         self.gunicorn_log = self.directory / "gunicorn.log"
         self.nginx_dir = self.directory / "nginx"
+        self.acme_webroot = self.directory / "acme"
         self.env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "imagesite.settings",
@@ -103,7 +104,7 @@ class LocalProduction:
             [
                 *(sys.executable, "deploy/nginx_conf.py", "--standalone", self.nginx_dir),
                 *("--certificate", self.certificate, "--certificate-key", self.directory / "key.pem"),
-                *("--upstream", f"127.0.0.1:{self.gunicorn_port}"),
+                *("--upstream", f"127.0.0.1:{self.gunicorn_port}", "--acme-webroot", self.acme_webroot),
                 *("--http-port", str(self.http_port), "--https-port", str(self.https_port)),
             ],
             cwd=BASE_DIR,

@@ -39,6 +39,7 @@ def context(args):
         "certificate": Path(args.certificate).resolve(),
         "certificate_key": Path(args.certificate_key).resolve(),
         "upstream": args.upstream,
+        "acme_webroot": Path(args.acme_webroot).resolve(),
         "client_max_body_size": settings.DATA_UPLOAD_MAX_MEMORY_SIZE,
         "static_url": url_path("STATIC_URL", settings.STATIC_URL),
         "static_root": Path(settings.STATIC_ROOT).resolve(),
@@ -60,6 +61,9 @@ def main(argv=None):
     parser.add_argument("--certificate-key", required=True, help="its private key (PEM)")
     parser.add_argument("--server-name", help="the host name nginx answers to (default: SITE_URL's host)")
     parser.add_argument("--upstream", default="127.0.0.1:8000", help="gunicorn's address (default 127.0.0.1:8000)")
+    parser.add_argument(
+        "--acme-webroot", default="/var/www/html", help="certbot's --webroot directory (default /var/www/html)"
+    )
     parser.add_argument("--http-port", type=int, default=80, help="plain HTTP port, which redirects (default 80)")
     parser.add_argument("--https-port", type=int, default=443, help="HTTPS port (default 443)")
     parser.add_argument("--standalone", metavar="DIR", help="write DIR/nginx.conf and DIR/imagesite.conf instead")

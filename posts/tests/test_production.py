@@ -77,6 +77,14 @@ def test_a_client_cannot_claim_https_over_plain_http(site):
     assert headers["Location"] == f"{site.https_url}/"
 
 
+def test_certbot_challenges_are_answered_over_plain_http(site):
+    challenge = site.acme_webroot / ".well-known" / "acme-challenge" / "token-123"
+    challenge.parent.mkdir(parents=True, exist_ok=True)
+    challenge.write_text("token-123.key")
+    status, _, body = request(site, "GET", "/.well-known/acme-challenge/token-123", via="http")
+    assert (status, body) == (200, b"token-123.key")
+
+
 def test_static_files_come_from_nginx_with_cors_and_far_future_caching(site):
     manifest = json.loads((site.static_root / "staticfiles.json").read_text())["paths"]
     path = "/static/" + manifest["render/harness.js"]
