@@ -17,16 +17,39 @@ import subprocess
 import sys
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
 from django.conf import settings
+from django.db import connection
 
 from deploy.local import NGINX, LocalProduction
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 UPLOAD_LIMIT = 300_000
+
+
+@contextmanager
+def production_database():
+    """On a MySQL/MariaDB test run, a scratch database beside the test database (as in production); else SQLite."""
+    db = connection.settings_dict
+    if connection.vendor != "mysql":
+        yield None
+        return
+    import MySQLdb
+
+    name = f"{db['NAME']}_production"
+    server = {"host": db["HOST"] or "127.0.0.1", "port": int(db["PORT"] or 3306), "user": db["USER"]}
+    admin = MySQLdb.connect(**server, password=db["PASSWORD"] or "")
+    try:
+        admin.cursor().execute(f"CREATE DATABASE IF NOT EXISTS `{name}` CHARACTER SET utf8mb4")
+        password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
+        yield f"mysql://{db['USER']}{password}@{server['host']}:{server['port']}/{name}"
+    finally:
+        admin.cursor().execute(f"DROP DATABASE IF EXISTS `{name}`")
+        admin.close()
 
 
 @pytest.fixture(scope="module")
@@ -35,8 +58,9 @@ def site(tmp_path_factory):
         pytest.skip("needs nginx (make setup installs Debian's as root: apt-get install nginx)")
     # A limit of our own, to show that nginx's follows the setting.
     env = {"DATA_UPLOAD_MAX_MEMORY_SIZE": str(UPLOAD_LIMIT), "LOGIN_FAILURE_LIMIT": "2"}
-    with LocalProduction(tmp_path_factory.mktemp("production"), env=env) as site:
-        yield site
+    with production_database() as database_url:
+        with LocalProduction(tmp_path_factory.mktemp("production"), database_url=database_url, env=env) as site:
+            yield site
 
 
 def request(site, method, path, *, via="https", headers=None, body=None, timeout=20):
