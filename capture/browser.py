@@ -5,6 +5,7 @@ import contextlib
 import logging
 import os
 import time
+from dataclasses import dataclass
 
 from django.conf import settings
 from playwright.async_api import Error as PlaywrightError
@@ -38,6 +39,14 @@ class PostError(CaptureError):
     """The post's own code failed (exception, shader compile error, bad SVG): retrying cannot help."""
 
     transient = False
+
+
+@dataclass
+class Capture:
+    """A captured image and the virtual time it shows (earlier than asked if the post called capturePreview())."""
+
+    png: bytes
+    virtual_time: float
 
 
 class BrowserUnavailable(RuntimeError):
@@ -100,6 +109,8 @@ class CaptureBrowser:
         self.sandbox = sandbox
         self.static_files = StaticFiles()
         self.chromium = None  # the running playwright Browser
+        self.version = ""  # Chromium's version, e.g. 156.0.7470.0
+        self.webgl_renderer = ""  # what WebGL reports in this browser (SwiftShader without a GPU)
         self._playwright = None
         self._executable = None
         self._launching = asyncio.Lock()
@@ -143,6 +154,21 @@ class CaptureBrowser:
             handle_sighup=False,
         )
         logger.info("launched Chromium %s in %d ms", self.chromium.version, (time.monotonic() - started) * 1000)
+        self.version = self.chromium.version
+        self.webgl_renderer = await self._webgl_renderer()
+
+    async def _webgl_renderer(self):
+        """The WebGL renderer string of this browser (part of each image's provenance), or "" if it has no WebGL."""
+        context = await self.chromium.new_context()
+        try:
+            page = await context.new_page()
+            return await asyncio.wait_for(page.evaluate(WEBGL_RENDERER), CLOSE_TIMEOUT_SECONDS) or ""
+        except (TimeoutError, PlaywrightError) as exc:
+            logger.warning("could not read the WebGL renderer (%s)", first_line(exc))
+            return ""
+        finally:
+            with contextlib.suppress(TimeoutError, PlaywrightError):
+                await asyncio.wait_for(context.close(), CLOSE_TIMEOUT_SECONDS)
 
     async def _close_browser(self):
         """Close the browser; one that will not close in time is killed with Playwright's driver."""
@@ -201,8 +227,12 @@ class CaptureBrowser:
             except PlaywrightError:
                 pass  # the browser is gone: the next capture relaunches it
 
-    async def capture(self, *, url, document, size, capture_time, timeout, draw_every_frame=False):
-        """Load the harness at `url` (served `document`), run it to `capture_time` seconds; return the PNG.
+    async def capture(self, **options):
+        """Capture as capture_image() does; return only the PNG's bytes."""
+        return (await self.capture_image(**options)).png
+
+    async def capture_image(self, *, url, document, size, capture_time, timeout, draw_every_frame=False):
+        """Load the harness at `url` (served `document`), run it to `capture_time` seconds; return a Capture.
 
         The recapture protocol, the Python side of static/render/harness.js's: in capture mode the
         harness skips the WebGL draws of frames before the captured one, because only the last
@@ -230,7 +260,8 @@ class CaptureBrowser:
                             continue
                         if state["status"] != "ready":
                             raise PostError(error_message(state.get("error")))
-                        return await page.screenshot(type="png", animations="allow", caret="initial")
+                        png = await page.screenshot(type="png", animations="allow", caret="initial")
+                        return Capture(png=png, virtual_time=(state.get("time") or 0) / 1000)
         except TimeoutError:
             raise CaptureError(f"the capture took longer than {timeout} s and was stopped") from None
         except PlaywrightError as exc:
@@ -260,6 +291,14 @@ RUN_TO_CAPTURE_TIME = """async ([ms, drawFrom]) => {
   if (state.status !== "ready") return state;
   await document.fonts.ready;
   return window.__render.advance(ms, { drawFrom });
+}"""
+
+
+WEBGL_RENDERER = """() => {
+  const gl = document.createElement("canvas").getContext("webgl");
+  if (!gl) return "";
+  const info = gl.getExtension("WEBGL_debug_renderer_info");
+  return String(gl.getParameter(info ? info.UNMASKED_RENDERER_WEBGL : gl.RENDERER));
 }"""
 
 

@@ -5,6 +5,7 @@ One asyncio loop drives the browser; every database call runs in asgiref's one s
 """
 
 import asyncio
+import contextlib
 import enum
 import functools
 import logging
@@ -23,9 +24,10 @@ from django.db import DatabaseError, InterfaceError, OperationalError, close_old
 
 from capture.browser import BrowserUnavailable, CaptureBrowser, CaptureError
 from capture.serve import harness_document, harness_url
-from posts import jobs
+from posts import health, jobs
 from posts.images import storage
 from posts.models import ImageKind, JobStatus, PostImageJob
+from posts.render.scripts import harness_version
 
 logger = logging.getLogger(__name__)
 
@@ -82,17 +84,21 @@ def claim(worker_id):
 
 
 @database
-def store(job, png, *, worker_id):
+def store(job, png, *, worker_id, provenance):
     """Mark the job done and store its image, or store nothing if another worker has taken the job back."""
     with transaction.atomic():
         if not jobs.mark_success(job, worker_id=worker_id):
             return None
-        return storage.save_image(post=job.post, kind=job.kind, data=png)
+        return storage.save_image(post=job.post, kind=job.kind, data=png, **provenance)
 
 
 render_harness = database(harness_document)
 mark_failed = database(jobs.mark_failed)
 enqueue_missing = database(jobs.enqueue_missing)
+flip_alerts = database(health.flip_alerts)
+undo_flip = database(health.undo_flip)
+worker_beat = database(health.worker_beat, give_up_after=5)
+worker_gone = database(health.worker_gone, give_up_after=0)
 
 
 @database(give_up_after=0)
@@ -119,6 +125,7 @@ class Worker:
         self.lanes = []
         self.stopping = None
         self.loop = None
+        self.harness_versions = {}  # render model -> harness_version(), computed once per start
 
     def run(self):
         """Run until the queue is empty (once) or a signal arrives (watch); return the count of each Outcome."""
@@ -152,7 +159,8 @@ class Worker:
             await browser.start()
             mode = f"watch every {self.interval:g} s" if self.watch else "once"
             logger.info("worker %s started (%s, concurrency %s)", self.worker_id, mode, self.concurrency)
-            chores.append(asyncio.create_task(self.renew_leases()))
+            await self.beat(browser)  # listed among the live workers before the first claim
+            chores.append(asyncio.create_task(self.renew_leases(browser)))
             if self.watch:
                 chores.append(asyncio.create_task(self.sweep()))
             async with asyncio.TaskGroup() as group:
@@ -165,6 +173,8 @@ class Worker:
             for chore in chores:
                 chore.cancel()
             await browser.close()
+            with contextlib.suppress(DatabaseError):
+                await worker_gone(self.worker_id)
             await close_connection()
             for signum in signals:
                 self.loop.remove_signal_handler(signum)
@@ -240,14 +250,23 @@ class Worker:
             document = await render_harness(job.post_id)
             if document.status != 200:
                 raise CaptureError(f"the harness page answered HTTP {document.status}")
-            png = await browser.capture(
+            started = time.monotonic()
+            capture = await browser.capture_image(
                 url=harness_url(job.post_id),
                 document=document,
                 size=size,
                 capture_time=job.post.capture_time,
                 timeout=self.timeout,
             )
-            image = await store(job, png, worker_id=self.worker_id)
+            provenance = {
+                "chromium_version": browser.version,
+                "webgl_renderer": browser.webgl_renderer,
+                "harness_version": self.harness_version(job.post.render_model),
+                "capture_size": f"{size[0]}x{size[1]}",
+                "capture_time": capture.virtual_time,
+                "capture_ms": round((time.monotonic() - started) * 1000),
+            }
+            image = await store(job, capture.png, worker_id=self.worker_id, provenance=provenance)
         except CaptureError as exc:
             return await self.record_failure(job, str(exc), transient=exc.transient)
         except DatabaseError as exc:
@@ -280,7 +299,13 @@ class Worker:
         except TimeoutError:
             pass
 
-    async def renew_leases(self):
+    def harness_version(self, render_model):
+        if render_model not in self.harness_versions:
+            self.harness_versions[render_model] = harness_version(render_model)
+        return self.harness_versions[render_model]
+
+    async def renew_leases(self, browser):
+        """Every quarter lease: renew the leases in flight, tell the registry we live, check the alerts."""
         period = max(1.0, settings.CAPTURE_LEASE_SECONDS / 4)
         renew = database(jobs.heartbeat, give_up_after=period)
         while True:
@@ -290,6 +315,26 @@ class Worker:
                     await renew(worker_id=self.worker_id, job_ids=list(self.held))
                 except DatabaseError as exc:
                     logger.warning("could not renew the lease of %s job(s) (%s)", len(self.held), exc)
+            try:
+                await self.beat(browser)
+                if settings.CAPTURE_ALERT_WEBHOOK:
+                    await self.alert()
+            except DatabaseError as exc:
+                logger.warning("could not record the heartbeat or check the alerts (%s)", exc)
+
+    async def beat(self, browser):
+        await worker_beat(
+            worker_id=self.worker_id,
+            chromium_version=browser.version,
+            webgl_renderer=browser.webgl_renderer,
+            running=len(self.held),
+        )
+
+    async def alert(self):
+        """Send the alert (or recovery) messages this worker won the right to send; undo those that fail."""
+        for name, firing, text in await flip_alerts():
+            if not await asyncio.to_thread(health.send_alert, text):
+                await undo_flip(name, firing)
 
     async def sweep(self):
         """Queue posts that have neither an image nor a job (their queueing failed), every minute."""

@@ -366,6 +366,17 @@ CAPTURE_LEASE_SECONDS = env_int("CAPTURE_LEASE_SECONDS", 300, minimum=5)
 CAPTURE_BROWSER_PATH = env("CAPTURE_BROWSER_PATH")
 CAPTURE_CHROMIUM_SANDBOX = env_bool("CAPTURE_CHROMIUM_SANDBOX", False)
 
+# Health (docs/operations.md): alerts the workers send, and who may read /metrics.
+CAPTURE_ALERT_WEBHOOK = env("CAPTURE_ALERT_WEBHOOK")
+if CAPTURE_ALERT_WEBHOOK and not re.fullmatch(r"https?://\S+", CAPTURE_ALERT_WEBHOOK):
+    raise ImproperlyConfigured("CAPTURE_ALERT_WEBHOOK must be an http(s) URL (a Slack or Discord webhook).")
+CAPTURE_ALERT_FAILURE_PERCENT = env_int("CAPTURE_ALERT_FAILURE_PERCENT", 25, minimum=1)
+CAPTURE_ALERT_MIN_CAPTURES = env_int("CAPTURE_ALERT_MIN_CAPTURES", 20, minimum=1)
+CAPTURE_ALERT_PENDING_SECONDS = env_int("CAPTURE_ALERT_PENDING_SECONDS", 600, minimum=1)
+CAPTURE_ALERT_WINDOW_SECONDS = env_int("CAPTURE_ALERT_WINDOW_SECONDS", 900, minimum=60)
+# Empty: /metrics answers staff sessions only.
+METRICS_TOKEN = env("METRICS_TOKEN")
+
 LOG_LEVEL = (env("LOG_LEVEL") or "INFO").upper()
 if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
     raise ImproperlyConfigured(f"LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL, not {LOG_LEVEL!r}.")

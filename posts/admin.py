@@ -22,7 +22,7 @@ def image_preview(url, width, max_width=240):
 
 class PostImageInline(admin.TabularInline):
     model = PostImage
-    fields = ["kind", "preview", "width", "height", "bytes", "is_flat", "sha256", "updated_at"]
+    fields = ["kind", "preview", "width", "height", "bytes", "is_flat", "harness_version", "chromium_version", "updated_at"]
     readonly_fields = fields
     extra = 0
     can_delete = True
@@ -82,8 +82,20 @@ class PostAdmin(admin.ModelAdmin):
 
 @admin.register(PostImage)
 class PostImageAdmin(admin.ModelAdmin):
-    list_display = ["post", "kind", "preview_small", "width", "height", "size", "is_flat", "updated_at"]
-    list_filter = ["kind", "is_flat", "mime"]
+    list_display = [
+        "post",
+        "kind",
+        "preview_small",
+        "width",
+        "height",
+        "size",
+        "is_flat",
+        "harness_version",
+        "chromium_version",
+        "capture_ms",
+        "updated_at",
+    ]
+    list_filter = ["kind", "is_flat", "mime", "harness_version", "chromium_version"]
     search_fields = ["=post__id", "post__title"]
     list_select_related = ["post"]
     exclude = ["data"]
@@ -97,6 +109,12 @@ class PostImageAdmin(admin.ModelAdmin):
         "sha256",
         "is_flat",
         "preview",
+        "chromium_version",
+        "webgl_renderer",
+        "harness_version",
+        "capture_size",
+        "capture_time",
+        "capture_ms",
         "created_at",
         "updated_at",
     ]

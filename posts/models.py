@@ -182,6 +182,25 @@ class PostImage(models.Model):
     is_flat = models.BooleanField(
         _("one flat colour"), default=False, help_text=_("The capture is a single colour: often a bug, not the art.")
     )
+    # Provenance: what made the image, so "capture again whatever an older harness made" is a
+    # query, and two different captures of the same code can be explained. Blank on images stored
+    # before provenance was recorded (they count as stale).
+    chromium_version = models.CharField(_("Chromium version"), max_length=64, blank=True, default="")
+    webgl_renderer = models.CharField(_("WebGL renderer"), max_length=255, blank=True, default="")
+    harness_version = models.CharField(
+        _("harness version"),
+        max_length=64,
+        blank=True,
+        default="",
+        help_text=_("A hash of the files that render a post of this model."),
+    )
+    capture_size = models.CharField(_("capture size"), max_length=16, blank=True, default="")
+    capture_time = models.FloatField(
+        _("captured at (virtual seconds)"), null=True, blank=True, help_text=_("capturePreview() may make it earlier.")
+    )
+    capture_ms = models.PositiveIntegerField(
+        _("capture duration (ms)"), null=True, blank=True, help_text=_("Wall time of the browser's capture.")
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -190,6 +209,8 @@ class PostImage(models.Model):
     class Meta:
         db_table = "post_image"
         constraints = [models.UniqueConstraint(fields=["post", "kind"], name="uniq_post_image_kind")]
+        # Capture durations of the last hour (capture_status, /metrics).
+        indexes = [models.Index(fields=["updated_at"], name="post_image_updated_idx")]
 
     def __str__(self):
         return f"{self.post_id} {self.kind}"
@@ -269,6 +290,8 @@ class PostImageJob(models.Model):
             models.Index(fields=["status", "priority", "run_after"], name="post_image_job_claim_idx"),
             # Taking back expired leases: status = 'running' AND heartbeat_at < cutoff.
             models.Index(fields=["status", "heartbeat_at"], name="post_image_job_lease_idx"),
+            # The health numbers: jobs that ended (success or failed) within the last hour.
+            models.Index(fields=["status", "finished_at"], name="post_image_job_finished_idx"),
         ]
 
     def __str__(self):
@@ -290,3 +313,46 @@ class ListingVersion(models.Model):
 
     def __str__(self):
         return f"listing version {self.value}"
+
+
+class CaptureWorkerQuerySet(models.QuerySet):
+    def live(self, now=None):
+        """Workers that sent a heartbeat within the lease: the ones that are still running."""
+        since = (now or timezone.now()) - timedelta(seconds=settings.CAPTURE_LEASE_SECONDS)
+        return self.filter(heartbeat_at__gte=since)
+
+
+class CaptureWorker(models.Model):
+    """A running capture_queue process, kept up to date by its heartbeat; the health page lists them."""
+
+    worker_id = models.CharField(_("worker"), max_length=100, unique=True)
+    chromium_version = models.CharField(_("Chromium version"), max_length=64, blank=True, default="")
+    webgl_renderer = models.CharField(_("WebGL renderer"), max_length=255, blank=True, default="")
+    running = models.PositiveSmallIntegerField(_("captures in flight"), default=0)
+    started_at = models.DateTimeField(_("started"), default=timezone.now)
+    heartbeat_at = models.DateTimeField(_("last heartbeat"), default=timezone.now, db_index=True)
+
+    objects = CaptureWorkerQuerySet.as_manager()
+
+    class Meta:
+        db_table = "capture_worker"
+        verbose_name = _("capture pipeline health")
+        verbose_name_plural = _("capture pipeline health")
+
+    def __str__(self):
+        return self.worker_id
+
+
+class CaptureAlert(models.Model):
+    """One alert condition's state, shared by every worker, so an incident is announced once."""
+
+    name = models.CharField(max_length=32, primary_key=True)
+    firing = models.BooleanField(default=False)
+    changed_at = models.DateTimeField(default=timezone.now)
+    message = models.CharField(max_length=512, blank=True, default="")
+
+    class Meta:
+        db_table = "capture_alert"
+
+    def __str__(self):
+        return f"{self.name} {'firing' if self.firing else 'ok'}"

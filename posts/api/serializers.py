@@ -33,10 +33,26 @@ class PostListSerializer(serializers.ModelSerializer):
 
 class PostImageSerializer(serializers.ModelSerializer):
     url = serializers.CharField(read_only=True)
+    captured_at = serializers.DateTimeField(source="updated_at", read_only=True)
 
     class Meta:
         model = PostImage
-        fields = ["kind", "mime", "width", "height", "bytes", "url"]
+        fields = [
+            "kind",
+            "mime",
+            "width",
+            "height",
+            "bytes",
+            "url",
+            "captured_at",
+            # Provenance: what made the image (blank/null on images stored before it was recorded).
+            "chromium_version",
+            "webgl_renderer",
+            "harness_version",
+            "capture_size",
+            "capture_time",
+            "capture_ms",
+        ]
 
 
 class PostImageJobSerializer(serializers.ModelSerializer):

@@ -24,7 +24,13 @@ def image_fields(data):
     }
 
 
-def save_image(*, post, kind, data):
-    """Store a captured image of a post, replacing the previous one of that kind."""
-    image, _ = PostImage.objects.update_or_create(post=post, kind=kind, defaults=image_fields(data))
+def save_image(*, post, kind, data, **provenance):
+    """Store a captured image of a post, replacing the previous one of that kind.
+
+    `provenance`: what made it (PostImage's chromium_version, webgl_renderer, harness_version,
+    capture_size, capture_time, capture_ms); what is not given is stored blank.
+    """
+    blank = {"chromium_version": "", "webgl_renderer": "", "harness_version": "", "capture_size": ""}
+    defaults = {**blank, "capture_time": None, "capture_ms": None, **provenance, **image_fields(data)}
+    image, _ = PostImage.objects.update_or_create(post=post, kind=kind, defaults=defaults)
     return image

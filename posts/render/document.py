@@ -11,7 +11,7 @@ from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from posts.render.scripts import integrity, scripts_for
+from posts.render.scripts import TEMPLATE, integrity, scripts_for
 
 
 def render_url(post_id):
@@ -36,7 +36,7 @@ def render_document(post, *, mode="live"):
         "seed": int(str(post.pk).replace("-", "")[:8], 16),
         "mode": mode,
     }
-    html = render_to_string("posts/render.html", {"post_data": post_data, "scripts": scripts})
+    html = render_to_string(TEMPLATE, {"post_data": post_data, "scripts": scripts})
     response = HttpResponse(html)
     response["Content-Security-Policy"] = content_security_policy([script["integrity"] for script in scripts])
     if mode == "live":

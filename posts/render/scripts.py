@@ -7,9 +7,11 @@ import os
 from django.contrib.staticfiles import finders
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.exceptions import ImproperlyConfigured
+from django.template.loader import get_template
 
 HARNESS = "render/harness.js"
 THREE = "vendor/three/three.min.js"
+TEMPLATE = "posts/render.html"
 
 _hashes = {}  # static name -> (path, mtime_ns, size, integrity)
 
@@ -19,13 +21,30 @@ def scripts_for(render_model):
     return [HARNESS, THREE] if render_model == "three" else [HARNESS]
 
 
-def integrity(name):
-    """'sha384-…' of a built static file, computed again only when the file changes (make frontend)."""
+def harness_version(render_model):
+    """A hash of everything that renders a post of this model: its scripts and the harness page's template.
+
+    Stored with each image (its provenance), so `capture_backfill --stale` finds what an older harness made.
+    """
+    digest = hashlib.sha256()
+    for path in [built_path(name) for name in scripts_for(render_model)] + [get_template(TEMPLATE).origin.name]:
+        with open(path, "rb") as file:
+            digest.update(hashlib.sha256(file.read()).digest())
+    return digest.hexdigest()[:16]
+
+
+def built_path(name):
     path = finders.find(name)
     if not path and staticfiles_storage.exists(name):
         path = staticfiles_storage.path(name)  # only collectstatic's copy is there
     if not path:
         raise ImproperlyConfigured(f"The render harness's {name} is not built: run `make frontend`.")
+    return path
+
+
+def integrity(name):
+    """'sha384-…' of a built static file, computed again only when the file changes (make frontend)."""
+    path = built_path(name)
     stat = os.stat(path)
     cached = _hashes.get(name)
     if cached and cached[:3] == (path, stat.st_mtime_ns, stat.st_size):

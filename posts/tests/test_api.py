@@ -499,6 +499,8 @@ def test_each_query_string_is_its_own_cached_page(client_api, post):
 
 # --- GET /api/posts/<id> -------------------------------------------------------------------------
 
+PROVENANCE = ["chromium_version", "webgl_renderer", "harness_version", "capture_size", "capture_time", "capture_ms"]
+
 
 def test_detail_has_images_without_their_data_and_jobs(client_api, post, thumb, og, django_assert_max_num_queries):
     jobs.enqueue_for_post(post)
@@ -509,10 +511,12 @@ def test_detail_has_images_without_their_data_and_jobs(client_api, post, thumb, 
     assert (body["id"], body["code"], body["description"], body["capture_time"]) == (str(post.pk), CIRCLE_SVG, "", 0.8)
     assert body["og_image_url"] == f"/api/posts/{post.pk}/image?kind=og&v={og.sha256[:12]}"
     assert body["thumb_url"] == thumb.url
-    assert body["images"] == [
+    stored = ["kind", "mime", "width", "height", "bytes", "url"]
+    assert [{name: image[name] for name in stored} for image in body["images"]] == [
         {"kind": "og", "mime": "image/png", "width": 120, "height": 63, "bytes": og.bytes, "url": og.url},
         {"kind": "thumb", "mime": "image/png", "width": 64, "height": 48, "bytes": thumb.bytes, "url": thumb.url},
     ]
+    assert set(body["images"][0]) == {*stored, "captured_at", *PROVENANCE}
     assert [set(job) for job in body["jobs"]] == [{"kind", "status", "attempts", "last_error", "updated_at"}] * 2
     assert {(j["kind"], j["status"], j["attempts"], j["last_error"]) for j in body["jobs"]} == {
         ("thumb", "pending", 0, None),
