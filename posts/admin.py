@@ -22,7 +22,17 @@ def image_preview(url, width, max_width=240):
 
 class PostImageInline(admin.TabularInline):
     model = PostImage
-    fields = ["kind", "preview", "width", "height", "bytes", "is_flat", "harness_version", "chromium_version", "updated_at"]
+    fields = [
+        "kind",
+        "preview",
+        "width",
+        "height",
+        "bytes",
+        "is_flat",
+        "harness_version",
+        "chromium_version",
+        "updated_at",
+    ]
     readonly_fields = fields
     extra = 0
     can_delete = True

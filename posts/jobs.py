@@ -82,6 +82,29 @@ def enqueue_for_post(post, *, priority=JobPriority.NEW):
                 raise
 
 
+def enqueue_backfill(post_ids, kind):
+    """Queue one kind of image of these posts in the backfill lane; return how many jobs were queued.
+
+    A job already pending or running is left alone, never reset nor demoted (it may be a new
+    post's, at the front of the queue, or in a worker's hands), so running it twice queues
+    nothing twice. One short transaction per call; a lock conflict is tried again.
+    """
+    now = timezone.now()
+    fields = {**_fresh_fields(now), "priority": JobPriority.BACKFILL}
+    for attempt in range(3):
+        try:
+            with transaction.atomic():
+                jobs = PostImageJob.objects.filter(post_id__in=post_ids, kind=kind)
+                existing = set(jobs.values_list("post_id", flat=True))
+                reset = jobs.exclude(status__in=[JobStatus.PENDING, JobStatus.RUNNING]).update(**fields)
+                new = [PostImageJob(post_id=pk, kind=kind, **fields) for pk in post_ids if pk not in existing]
+                PostImageJob.objects.bulk_create(new, ignore_conflicts=True)  # one created meanwhile stays
+            return reset + len(new)
+        except OperationalError as exc:
+            if attempt == 2 or not is_lock_conflict(exc):
+                raise
+
+
 def enqueue_missing(limit=100):
     """Queue posts that have neither an image nor a job (e.g. their queueing failed); return how many."""
     posts = list(Post.objects.without_images_or_jobs().order_by("created_at")[:limit])

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import OuterRef, Prefetch, Subquery
+from django.db.models import Exists, OuterRef, Prefetch, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -78,6 +78,23 @@ class PostQuerySet(models.QuerySet):
 
     def without_images_or_jobs(self):
         return self.filter(images__isnull=True, jobs__isnull=True)
+
+    def missing_image(self, kind):
+        """Posts without a stored image of this kind."""
+        return self.exclude(Exists(PostImage.objects.filter(post=OuterRef("pk"), kind=kind)))
+
+    def stale_image(self, kind, *, harness_versions, chromium_versions):
+        """Posts whose image of this kind another harness (by render model) or another Chromium made.
+
+        Images stored before provenance was recorded have neither, so they are stale too.
+        """
+        stale = Q()
+        for render_model, version in harness_versions.items():
+            images = PostImage.objects.filter(post=OuterRef("pk"), kind=kind).filter(
+                ~Q(harness_version=version) | ~Q(chromium_version__in=chromium_versions)
+            )
+            stale |= Q(render_model=render_model) & Exists(images)
+        return self.filter(stale)
 
 
 class Post(models.Model):
