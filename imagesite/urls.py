@@ -4,6 +4,8 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from posts.metrics import metrics
+
 admin.site.site_header = _("imagesite administration")
 admin.site.site_title = _("imagesite admin")
 admin.site.index_title = _("Posts, images and capture jobs")
@@ -23,5 +25,6 @@ urlpatterns = [
     # The split view serves Swagger UI's start-up script as a file, so the page needs no inline script.
     path("api/docs", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     path("api/", include("posts.api.urls")),
+    path("metrics", metrics, name="metrics"),
     path("", include("posts.urls")),
 ]

@@ -1,10 +1,12 @@
 from django.contrib import admin, messages
+from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from posts import jobs, services
-from posts.models import JobPriority, Post, PostImage, PostImageJob
+from posts import health, jobs, services
+from posts.models import CaptureWorker, ImageKind, JobPriority, JobStatus, Post, PostImage, PostImageJob
 
 BULK_RECAPTURE = 24
 
@@ -181,3 +183,39 @@ class PostImageJobAdmin(admin.ModelAdmin):
             ngettext("%d job sent back to pending.", "%d jobs sent back to pending.", count) % count,
             messages.SUCCESS,
         )
+
+
+@admin.register(CaptureWorker)
+class CaptureHealthAdmin(admin.ModelAdmin):
+    """The capture pipeline's health page (what capture_status prints), in the admin index for staff."""
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_staff
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_staff
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        state = health.snapshot()
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Capture pipeline health"),
+            "opts": self.model._meta,
+            "state": state,
+            "statuses": JobStatus.choices,
+            "job_rows": [
+                (label, [state.count(status, kind) for status in JobStatus.values]) for kind, label in ImageKind.choices
+            ],
+            "jobs_url": reverse("admin:posts_postimagejob_changelist"),
+            **(extra_context or {}),
+        }
+        return TemplateResponse(request, "admin/posts/capture_health.html", context)
