@@ -134,7 +134,7 @@ def alert_conditions(state):
     error = f" Most common error: {state.errors[0][0]}" if failing and state.errors else ""
     age = state.oldest_pending_seconds
     waiting = age is not None and age >= settings.CAPTURE_ALERT_PENDING_SECONDS
-    age_text = "no job waiting" if age is None else f"{age:.0f} s"
+    age_text = "none waiting" if age is None else f"waiting {age:.0f} s"
     return {
         "failure_rate": (
             failing,
@@ -142,7 +142,7 @@ def alert_conditions(state):
         ),
         "oldest_pending": (
             waiting,
-            f"oldest due capture job has waited {age_text}; threshold {settings.CAPTURE_ALERT_PENDING_SECONDS} s.",
+            f"oldest due capture job: {age_text}; threshold {settings.CAPTURE_ALERT_PENDING_SECONDS} s.",
         ),
     }
 
