@@ -41,8 +41,9 @@ class PostForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["render_model"].choices = RenderModel.choices
-        self.fields["render_model"].initial = RenderModel.SHADER
+        if "render_model" in self.fields:
+            self.fields["render_model"].choices = RenderModel.choices
+            self.fields["render_model"].initial = RenderModel.SHADER
 
     def clean_code(self):
         # Browsers send a textarea's line breaks as CRLF; store the code as it was typed.
@@ -54,3 +55,10 @@ class PostForm(forms.ModelForm):
     def clean_capture_time(self):
         value = self.cleaned_data["capture_time"]
         return DEFAULT_CAPTURE_TIME if value is None else value
+
+
+class PostEditForm(PostForm):
+    """The author's edit form: the upload form's rules, without the render model (which stays)."""
+
+    class Meta(PostForm.Meta):
+        fields = ["title", "description", "capture_time", "code", "html"]

@@ -11,6 +11,7 @@ urlpatterns = [
     path("posts/new", views.PostCreateView.as_view(), name="new"),
     path("posts/preview", render.preview, name="preview"),
     path("posts/<uuid:post_id>", views.PostDetailView.as_view(), name="detail"),
+    path("posts/<uuid:post_id>/edit", views.PostUpdateView.as_view(), name="edit"),
     path("posts/<uuid:post_id>/render", render.render, name="render"),
     path("posts/<uuid:post_id>/opengraph-image", opengraph_image, name="og-image"),
 ]

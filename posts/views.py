@@ -5,7 +5,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -13,7 +13,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
-from django.views.generic import CreateView, DetailView
+from django.views.generic import CreateView, DetailView, UpdateView
 from rest_framework.exceptions import Throttled
 from rest_framework.exceptions import ValidationError as DRFValidationError
 from rest_framework.request import Request
@@ -21,9 +21,9 @@ from rest_framework.request import Request
 from posts import services
 from posts.api.pagination import NewestFirstPagination
 from posts.api.throttling import UploadThrottle
-from posts.forms import PostForm
+from posts.forms import PostEditForm, PostForm
 from posts.images.card import CARD_SIZE
-from posts.models import ImageKind, Post, RenderModel
+from posts.models import RENDERED_FIELDS, ImageKind, Post, RenderModel
 from posts.render.document import render_url
 
 # At most this many live renders run in the feed at once: each may hold a WebGL context and a CPU.
@@ -80,10 +80,13 @@ class PostDetailView(DetailView):
             "render_model": post.get_render_model_display()
         }
         jobs = {job.kind: job for job in post.jobs.all()}
+        # The capture jobs (status, attempts, errors) are operator information: the author's and staff's.
+        can_edit = post.editable_by(self.request.user)
         return super().get_context_data(
             render_url=render_url(post.pk),
             thumb=images.get(ImageKind.THUMB),
-            capture_rows=[(kind, images.get(kind), jobs.get(kind)) for kind in ImageKind],
+            can_edit=can_edit,
+            capture_rows=[(kind, images.get(kind), jobs.get(kind)) for kind in ImageKind] if can_edit else [],
             page_url=settings.SITE_URL + post.get_absolute_url(),
             og_image_url=og_image,
             og_image_size=(og.width, og.height) if og else CARD_SIZE,
@@ -107,4 +110,32 @@ class PostCreateView(LoginRequiredMixin, CreateView):
             return response
         post = services.post_create(author=self.request.user, **form.cleaned_data)
         messages.success(self.request, _("Published. The images are being captured; the live render shows meanwhile."))
+        return redirect(post)
+
+
+class PostUpdateView(LoginRequiredMixin, UpdateView):
+    """The author's (or staff's) edit form; a change to what is rendered captures the post again."""
+
+    template_name = "posts/edit.html"
+    form_class = PostEditForm
+    pk_url_kwarg = "post_id"
+    model = Post
+
+    def get_object(self, queryset=None):
+        post = super().get_object(queryset)
+        if not post.editable_by(self.request.user):
+            raise PermissionDenied
+        return post
+
+    def form_valid(self, form):
+        # The form has already set its values on self.object while validating: compare with the saved post.
+        saved = Post.objects.get(pk=self.object.pk)
+        rendered = {name: getattr(saved, name) for name in RENDERED_FIELDS}
+        post = services.post_update(saved, **form.cleaned_data)
+        if any(getattr(post, name) != value for name, value in rendered.items()):
+            messages.success(
+                self.request, _("Saved. The images are being captured again; the old ones show until then.")
+            )
+        else:
+            messages.success(self.request, _("Saved."))
         return redirect(post)

@@ -180,6 +180,7 @@ def test_post_page_shows_render_code_and_capture_status(client, user):
     )
     (job,) = [j for j in jobs.claim_due_jobs(worker_id="w1", limit=2) if j.kind == "thumb"]
     jobs.mark_failed(job, worker_id="w1", error="boom <i>here</i>", transient=False)
+    client.force_login(user)  # the capture jobs are shown to the author (and staff) only
     response = client.get(post.get_absolute_url())
     html = response.content.decode()
     elements = Elements(html)

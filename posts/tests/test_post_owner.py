@@ -1,0 +1,117 @@
+"""What the author (and staff) see on a post page and nobody else does: the capture jobs and the edit form."""
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from posts import jobs, services
+from posts.images.storage import save_image
+from posts.models import JobPriority, JobStatus, Post, PostImageJob
+from posts.tests.conftest import CIRCLE_SVG, png_bytes
+from posts.tests.test_pages import Elements
+
+SQUARE_SVG = CIRCLE_SVG.replace('<circle cx="50" cy="50" r="40"', '<rect width="80" height="80"')
+
+
+@pytest.fixture
+def published(user):
+    post = services.post_create(author=user, title="Red circle", render_model="svg", code=CIRCLE_SVG)
+    (job, _) = jobs.claim_due_jobs(worker_id="w", limit=2)
+    jobs.mark_failed(job, worker_id="w", error="SECRET-ERROR-TEXT", transient=False)
+    return post
+
+
+@pytest.fixture
+def stranger(db):
+    return get_user_model().objects.create_user("eve")
+
+
+def test_the_public_post_page_shows_the_post_but_no_job_table(client, published, stranger):
+    for visitor in [None, stranger]:
+        if visitor:
+            client.force_login(visitor)
+        html = client.get(published.get_absolute_url()).content.decode()
+        assert "Red circle" in html and "<iframe" in html
+        assert "capture-table" not in html and "SECRET-ERROR-TEXT" not in html and "Attempts" not in html
+        assert "capture-status.js" not in html and f"/posts/{published.pk}/edit" not in html
+
+
+def test_the_author_and_staff_see_the_jobs_the_poller_and_the_edit_link(client, published, user):
+    staff = get_user_model().objects.create_user("op", is_staff=True)
+    for viewer in [user, staff]:
+        client.force_login(viewer)
+        html = client.get(published.get_absolute_url()).content.decode()
+        elements = Elements(html)
+        assert "SECRET-ERROR-TEXT" in html
+        (section,) = elements.all("section", id="post-capture")
+        assert section["data-api-url"] == f"/api/posts/{published.pk}"
+        assert elements.all("script", src="/static/site/capture-status.js")
+        assert elements.all("a", id="edit-post", href=f"/posts/{published.pk}/edit")
+
+
+def test_only_the_author_and_staff_may_open_the_edit_form(client, published, stranger):
+    url = f"/posts/{published.pk}/edit"
+    assert client.get(url).status_code == 302  # to log in
+    client.force_login(stranger)
+    assert client.get(url).status_code == 403
+    assert client.post(url, {"title": "Mine now", "code": CIRCLE_SVG, "capture_time": "1"}).status_code == 403
+    assert Post.objects.get().title == "Red circle"
+    client.force_login(get_user_model().objects.create_user("op", is_staff=True))
+    assert client.get(url).status_code == 200
+    assert client.get("/posts/00000000-0000-0000-0000-000000000000/edit").status_code == 404
+
+
+def form(post, **changes):
+    return {
+        "title": post.title,
+        "description": post.description,
+        "capture_time": post.capture_time,
+        "code": post.code,
+        "html": post.html,
+        **changes,
+    }
+
+
+def test_editing_the_title_saves_it_without_a_recapture(client, published, user):
+    client.force_login(user)
+    before = set(PostImageJob.objects.values_list("status", flat=True))
+
+    response = client.post(f"/posts/{published.pk}/edit", form(published, title="Renamed"))
+
+    assert response.status_code == 302 and response["Location"] == published.get_absolute_url()
+    assert Post.objects.get().title == "Renamed"
+    assert set(PostImageJob.objects.values_list("status", flat=True)) == before
+
+
+def test_editing_the_code_queues_a_recapture_and_keeps_the_old_image_until_then(client, published, user):
+    save_image(post=published, kind="thumb", data=png_bytes())
+    client.force_login(user)
+
+    response = client.post(f"/posts/{published.pk}/edit", form(published, code=SQUARE_SVG), follow=True)
+
+    assert "captured again" in response.content.decode()
+    assert Post.objects.get().code == SQUARE_SVG
+    assert set(PostImageJob.objects.values_list("status", "priority", "attempts")) == {
+        (JobStatus.PENDING, JobPriority.NEW, 0)
+    }
+    assert published.images.filter(kind="thumb").exists()
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"code": "<svg><g></svg>"}, "code"),
+        ({"title": ""}, "title"),
+        ({"capture_time": "31"}, "capture_time"),
+        ({"html": "<p>only sketches</p>"}, "html"),
+    ],
+)
+def test_a_bad_edit_is_refused_next_to_its_field_and_changes_nothing(client, published, user, changes, field):
+    client.force_login(user)
+
+    response = client.post(f"/posts/{published.pk}/edit", form(published, **changes))
+
+    assert response.status_code == 200
+    assert field in response.context["form"].errors
+    saved = Post.objects.get()
+    assert (saved.title, saved.code, saved.capture_time, saved.html) == ("Red circle", CIRCLE_SVG, 0.8, "")
+    assert PostImageJob.objects.filter(status=JobStatus.FAILED).count() == 1
