@@ -115,3 +115,11 @@ def test_a_bad_edit_is_refused_next_to_its_field_and_changes_nothing(client, pub
     saved = Post.objects.get()
     assert (saved.title, saved.code, saved.capture_time, saved.html) == ("Red circle", CIRCLE_SVG, 0.8, "")
     assert PostImageJob.objects.filter(status=JobStatus.FAILED).count() == 1
+
+
+def test_the_authors_page_and_edit_form_speak_korean(client, published, user):
+    client.force_login(user)
+    html = client.get(published.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="ko").content.decode()
+    assert "편집" in html and "캡처되면 여기에 썸네일이 나타납니다." in html and 'data-status-pending="대기 중"' in html
+    edit = client.get(f"/posts/{published.pk}/edit", HTTP_ACCEPT_LANGUAGE="ko").content.decode()
+    assert "“Red circle” 편집" in edit and "저장" in edit
