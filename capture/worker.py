@@ -159,7 +159,8 @@ class Worker:
             await browser.start()
             mode = f"watch every {self.interval:g} s" if self.watch else "once"
             logger.info("worker %s started (%s, concurrency %s)", self.worker_id, mode, self.concurrency)
-            await self.beat(browser)  # listed among the live workers before the first claim
+            with contextlib.suppress(DatabaseError):  # the registry is for people; capturing goes on without it
+                await self.beat(browser)  # listed among the live workers before the first claim
             chores.append(asyncio.create_task(self.renew_leases(browser)))
             if self.watch:
                 chores.append(asyncio.create_task(self.sweep()))

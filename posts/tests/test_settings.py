@@ -105,6 +105,11 @@ def settings_of(*names, **env):
         ({"DJANGO_BEHIND_PROXY": "sometimes"}, "DJANGO_BEHIND_PROXY"),
         ({"LOGIN_FAILURE_LIMIT": "0"}, "LOGIN_FAILURE_LIMIT"),
         ({"LOGIN_LOCKOUT_MINUTES": "forever"}, "LOGIN_LOCKOUT_MINUTES"),
+        ({"CAPTURE_ALERT_WEBHOOK": "hooks.slack.com/services/x"}, "CAPTURE_ALERT_WEBHOOK"),
+        ({"CAPTURE_ALERT_FAILURE_PERCENT": "0"}, "CAPTURE_ALERT_FAILURE_PERCENT"),
+        ({"CAPTURE_ALERT_MIN_CAPTURES": "many"}, "CAPTURE_ALERT_MIN_CAPTURES"),
+        ({"CAPTURE_ALERT_PENDING_SECONDS": "0"}, "CAPTURE_ALERT_PENDING_SECONDS"),
+        ({"CAPTURE_ALERT_WINDOW_SECONDS": "10"}, "CAPTURE_ALERT_WINDOW_SECONDS"),
     ],
 )
 def test_a_bad_setting_stops_start_up_with_one_sentence(env, names):
