@@ -147,3 +147,16 @@ def test_bad_arguments_are_refused_in_one_sentence(db, args, message):
     with pytest.raises(CommandError, match=message):
         backfill(*args)
     assert not PostImageJob.objects.exists()
+
+
+@pytest.mark.browser
+def test_stale_asks_the_local_chromium_when_no_worker_is_live(db):
+    from capture.management.commands.capture_backfill import local_chromium_version
+
+    version = local_chromium_version()
+    make_posts(2, captured=True, harness_version=harness_version("svg"), chromium_version=version)
+    old = make_posts(1, captured=True, harness_version=harness_version("svg"), chromium_version="1.0.0.0")
+
+    backfill("--stale", "--kind", "thumb")
+
+    assert list(PostImageJob.objects.values_list("post_id", flat=True)) == [old[0].pk]

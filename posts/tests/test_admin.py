@@ -130,3 +130,21 @@ def test_a_bulk_recapture_waits_behind_new_posts(admin_client, user):
 def test_jobs_and_images_cannot_be_added_by_hand(admin_client, db):
     assert admin_client.get("/admin/posts/postimagejob/add/").status_code == 403
     assert admin_client.get("/admin/posts/postimage/add/").status_code == 403
+
+
+def test_an_image_shows_its_provenance_and_images_filter_by_harness_version(admin_client, post, thumb):
+    thumb.__class__.objects.filter(pk=thumb.pk).update(
+        chromium_version="156.0.8078.114",
+        webgl_renderer="ANGLE (SwiftShader)",
+        harness_version="8afbb7b7e960722e",
+        capture_size="640x480",
+        capture_time=0.8,
+        capture_ms=231,
+    )
+
+    page = admin_client.get(reverse("admin:posts_postimage_change", args=[thumb.pk])).content.decode()
+    listed = admin_client.get(reverse("admin:posts_postimage_changelist") + "?harness_version=8afbb7b7e960722e")
+
+    for value in ["156.0.8078.114", "ANGLE (SwiftShader)", "8afbb7b7e960722e", "640x480", "0.8", "231"]:
+        assert value in page
+    assert listed.status_code == 200 and listed.context["cl"].result_count == 1
