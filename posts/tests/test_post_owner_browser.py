@@ -5,6 +5,7 @@ from django.test import Client
 
 from posts import jobs, services
 from posts.images.storage import save_image
+from posts.models import Post
 from posts.tests.conftest import CIRCLE_SVG, png_bytes
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -46,4 +47,21 @@ def test_the_public_post_page_has_no_job_table(live_server, page, user):
 
     assert page.locator("h1").text_content() == "Red circle"
     assert page.locator("#post-capture, .capture-table, #edit-post").count() == 0
+    assert page.errors == []
+
+
+def test_the_edit_form_previews_the_changed_code_and_saves_it(live_server, page, user):
+    post = services.post_create(author=user, title="Red circle", render_model="svg", code=CIRCLE_SVG)
+    log_in(page, live_server, user)
+    page.set_viewport_size({"width": 1280, "height": 900})  # the preview beside the form, on screen
+    page.goto(live_server.url + f"/posts/{post.pk}/edit")
+    page.wait_for_function("() => document.getElementById('render-status').textContent.includes('Running live')")
+
+    page.fill("#id_code", CIRCLE_SVG.replace("#e33", "#3a3"))
+    page.fill("#id_title", "Green circle")
+    page.click("button.button-primary")
+
+    page.wait_for_url(f"**/posts/{post.pk}")
+    assert page.locator("h1").text_content() == "Green circle"
+    assert "#3a3" in Post.objects.get().code
     assert page.errors == []
