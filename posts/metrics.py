@@ -12,7 +12,7 @@ from django.http import HttpResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
-from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily
+from prometheus_client.core import GaugeHistogramMetricFamily, GaugeMetricFamily
 
 from posts import health
 from posts.models import JobStatus, PostImage, PostImageJob
@@ -22,7 +22,7 @@ BUCKETS = [0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60]
 
 
 class PipelineCollector:
-    """Queue depth, oldest waiting job, jobs by outcome and render model, live workers, capture durations."""
+    """Queue depth, oldest waiting job, jobs by state, the last hour's outcomes by model, workers, durations."""
 
     def collect(self):
         state = health.snapshot()
@@ -40,13 +40,10 @@ class PipelineCollector:
         )
 
         jobs = GaugeMetricFamily(
-            "imagesite_capture_jobs",
-            "Capture jobs by status, kind and the post's render model.",
-            labels=["status", "kind", "render_model"],
+            "imagesite_capture_jobs", "Capture jobs by status and kind.", labels=["status", "kind"]
         )
-        rows = PostImageJob.objects.values("status", "kind", "post__render_model").annotate(n=Count("id")).order_by()
-        for row in rows:
-            jobs.add_metric([row["status"], row["kind"], row["post__render_model"]], row["n"])
+        for (status, kind), count in sorted(state.counts.items()):
+            jobs.add_metric([status, kind], count)
         yield jobs
 
         recent = GaugeMetricFamily(
@@ -65,19 +62,23 @@ class PipelineCollector:
             "imagesite_capture_workers_live", "Workers with a heartbeat within the lease.", value=len(state.workers)
         )
 
-        yield duration_histogram()
+        yield duration_histogram(since=state.now - health.HOUR)
 
 
-def duration_histogram():
-    """Stored images' capture durations by render model, as cumulative buckets counted in one query."""
-    histogram = HistogramMetricFamily(
+def duration_histogram(*, since):
+    """Capture durations of the images stored since `since`, by render model, counted in one query.
+
+    A gauge histogram (the distribution over a window, not a running total): an all-time count would
+    scan every image at each scrape, and images are replaced on recapture anyway.
+    """
+    histogram = GaugeHistogramMetricFamily(
         "imagesite_capture_duration_seconds",
-        "Browser time of each stored image's capture, by render model.",
+        "Browser time of the captures stored within the last hour, by render model.",
         labels=["render_model"],
     )
     buckets = {f"le_{i}": Count("id", filter=Q(capture_ms__lte=bound * 1000)) for i, bound in enumerate(BUCKETS)}
     rows = (
-        PostImage.objects.filter(capture_ms__isnull=False)
+        PostImage.objects.filter(updated_at__gte=since, capture_ms__isnull=False)
         .values("post__render_model")
         .annotate(total=Count("id"), sum_ms=Sum("capture_ms"), **buckets)
         .order_by("post__render_model")

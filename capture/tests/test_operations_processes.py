@@ -133,5 +133,5 @@ def test_two_workers_send_one_alert_per_incident_and_one_recovery_and_metrics_se
     }
     assert outcomes == {("canvas", "failed"): 6, ("svg", "success"): 10}
     assert families["imagesite_capture_workers_live"].samples[0].value == 2
-    count = [s for s in families["imagesite_capture_duration_seconds"].samples if s.name.endswith("_count")]
+    count = families["imagesite_capture_duration_seconds_gcount"].samples
     assert [(s.labels["render_model"], s.value) for s in count] == [("svg", 10)]

@@ -110,8 +110,15 @@ def test_metrics_count_the_queue_outcomes_workers_and_durations_from_the_databas
     assert families["imagesite_capture_workers_live"].samples[0].value == 1
     histogram = samples(families["imagesite_capture_duration_seconds"])
     svg = (("render_model", "svg"),)
-    assert histogram[("imagesite_capture_duration_seconds_count", svg)] == 3
-    assert histogram[("imagesite_capture_duration_seconds_sum", svg)] == pytest.approx(0.9)
+    assert (
+        samples(families["imagesite_capture_duration_seconds_gcount"])[
+            ("imagesite_capture_duration_seconds_gcount", svg)
+        ]
+        == 3
+    )
+    assert samples(families["imagesite_capture_duration_seconds_gsum"])[
+        ("imagesite_capture_duration_seconds_gsum", svg)
+    ] == pytest.approx(0.9)
     assert histogram[("imagesite_capture_duration_seconds_bucket", (("le", "0.25"), ("render_model", "svg")))] == 1
     assert histogram[("imagesite_capture_duration_seconds_bucket", (("le", "0.5"), ("render_model", "svg")))] == 3
 
