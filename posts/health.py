@@ -10,7 +10,7 @@ import math
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -30,7 +30,7 @@ ALERT_MAX_CHARS = 1900  # Discord refuses content over 2,000 characters
 
 @dataclass
 class Snapshot:
-    now: object
+    now: datetime
     counts: dict  # (status, kind) -> jobs
     finished: int  # jobs that ended (success or failed) within the window
     failed: int
