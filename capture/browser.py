@@ -4,6 +4,8 @@ import asyncio
 import contextlib
 import logging
 import os
+import resource
+import signal
 import time
 from dataclasses import dataclass
 
@@ -17,6 +19,23 @@ logger = logging.getLogger(__name__)
 
 JS_HEAP_MB = 512
 CLOSE_TIMEOUT_SECONDS = 5
+# After a capture times out, a fresh page must draw one WebGL pixel within this time, or the browser
+# is relaunched: a shader that never ends keeps the GPU process busy after its page and context
+# closed, and every later WebGL capture would wait behind it.
+GPU_PROBE_SECONDS = 5
+GPU_PROBE = """() => {
+  const gl = document.createElement("canvas").getContext("webgl");
+  if (!gl) return false;
+  gl.clearColor(0, 1, 0, 1);
+  gl.clear(gl.COLOR_BUFFER_BIT);
+  const pixel = new Uint8Array(4);
+  gl.readPixels(0, 0, 1, 1, gl.RGBA, gl.UNSIGNED_BYTE, pixel);
+  return pixel[1] === 255;
+}"""
+MEMORY_POLL_SECONDS = 0.1
+# What Chromium needs of the worker's environment; nothing else (DATABASE_URL, DJANGO_SECRET_KEY,
+# passwords) reaches its processes.
+CHROMIUM_ENV = {"PATH", "HOME", "TMPDIR", "LANG", "LANGUAGE", "TZ", "FONTCONFIG_FILE", "FONTCONFIG_PATH"}
 READY_POLL_SECONDS = 0.005
 # Debian's chromium-headless-shell: the same engine without the browser's UI layer. It starts a
 # page in a third of the time and CPU of the full browser's headless mode (one renderer process
@@ -39,6 +58,10 @@ class PostError(CaptureError):
     """The post's own code failed (exception, shader compile error, bad SVG): retrying cannot help."""
 
     transient = False
+
+
+class BudgetExceeded(PostError):
+    """The post ran past its time or memory budget in a healthy browser: its own fault, tried once more later."""
 
 
 @dataclass
@@ -102,6 +125,58 @@ def chromium_args(*, sandbox, render_host=RENDER_HOST, heap_mb=JS_HEAP_MB):
     return args
 
 
+def chromium_env(environ=None):
+    """The launch environment: locale, fonts, paths, and nothing of the worker's configuration or secrets."""
+    environ = os.environ if environ is None else environ
+    return {name: value for name, value in environ.items() if name in CHROMIUM_ENV or name.startswith(("LC_", "XDG_"))}
+
+
+def process_tree(root):
+    """The pid `root` and all its descendants, from /proc."""
+    children = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    parent = int(stat.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(parent, []).append(int(entry))
+    tree, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        tree.append(pid)
+        todo.extend(children.get(pid, []))
+    return tree
+
+
+def process_memory(pids):
+    """(pid, Chromium process type, resident kB) of each process still alive."""
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+                arguments = cmdline.read().replace(b"\0", b" ").split()  # Chromium rewrites its own
+            with open(f"/proc/{pid}/status") as status:
+                resident_kb = next((int(line.split()[1]) for line in status if line.startswith("VmRSS:")), 0)
+        except OSError:
+            continue
+        kind = next((a[7:].decode() for a in arguments if a.startswith(b"--type=")), "browser")
+        yield pid, kind, resident_kb
+
+
+def limit_memory(root, megabytes):
+    """Cap the data segment (RLIMIT_DATA) of every process of the browser at `root`.
+
+    Set right after launch, on the browser and its zygotes, so every renderer and GPU process they
+    start later inherits it: an allocation past it fails in that process alone (an ArrayBuffer
+    throws RangeError, a canvas or texture is not made, or the renderer crashes).
+    """
+    limit = megabytes * 2**20
+    for pid in process_tree(root):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            resource.prlimit(pid, resource.RLIMIT_DATA, (limit, limit))
+
+
 class CaptureBrowser:
     """The worker's Chromium: launched once, relaunched after a crash or a context that will not close."""
 
@@ -111,6 +186,9 @@ class CaptureBrowser:
         self.chromium = None  # the running playwright Browser
         self.version = ""  # Chromium's version, e.g. 156.0.7470.0
         self.webgl_renderer = ""  # what WebGL reports in this browser (SwiftShader without a GPU)
+        self.devtools = None  # a browser-level DevTools session, to ask Chromium about its processes
+        self.browser_pid = None
+        self.memory_stops = 0  # how many times a process was stopped for its memory
         self._playwright = None
         self._executable = None
         self._launching = asyncio.Lock()
@@ -152,7 +230,11 @@ class CaptureBrowser:
             handle_sigint=False,
             handle_sigterm=False,
             handle_sighup=False,
+            env=chromium_env(),
         )
+        self.devtools = await self.chromium.new_browser_cdp_session()
+        self.browser_pid = await self.pid("browser")
+        limit_memory(self.browser_pid, settings.CAPTURE_MEMORY_MB)
         logger.info("launched Chromium %s in %d ms", self.chromium.version, (time.monotonic() - started) * 1000)
         self.version = self.chromium.version
         self.webgl_renderer = await self._webgl_renderer()
@@ -169,6 +251,34 @@ class CaptureBrowser:
         finally:
             with contextlib.suppress(TimeoutError, PlaywrightError):
                 await asyncio.wait_for(context.close(), CLOSE_TIMEOUT_SECONDS)
+
+    async def processes(self):
+        """Chromium's own list of its processes: [{type: browser|renderer|GPU|…, id: pid, cpuTime: s}]."""
+        answer = await asyncio.wait_for(self.devtools.send("SystemInfo.getProcessInfo"), CLOSE_TIMEOUT_SECONDS)
+        return answer["processInfo"]
+
+    async def pid(self, kind):
+        return next((process["id"] for process in await self.processes() if process["type"] == kind), None)
+
+    async def gpu_answers(self):
+        """Whether a fresh page can draw with WebGL and read the pixel back within GPU_PROBE_SECONDS.
+
+        A shader that never ends keeps the GPU process busy after its page and context closed
+        (SwiftShader runs a draw to its end), and every later WebGL draw waits behind it.
+        """
+        browser = self.chromium
+        context = None
+        try:
+            async with asyncio.timeout(GPU_PROBE_SECONDS):
+                context = await browser.new_context()
+                page = await context.new_page()
+                return await page.evaluate(GPU_PROBE)
+        except (TimeoutError, PlaywrightError):
+            return False
+        finally:
+            if context is not None:
+                with contextlib.suppress(TimeoutError, PlaywrightError):
+                    await asyncio.wait_for(context.close(), CLOSE_TIMEOUT_SECONDS)
 
     async def _close_browser(self):
         """Close the browser; one that will not close in time is killed with Playwright's driver."""
@@ -244,32 +354,86 @@ class CaptureBrowser:
         still (its frames did not replay), once more drawing every frame from the start.
         `draw_every_frame` draws them all from the start.
         """
-        draw_from = 0 if draw_every_frame else None
+        memory_stops = self.memory_stops
+        watcher = asyncio.create_task(self.watch_memory())
         try:
             async with asyncio.timeout(timeout):
-                while True:
-                    async with self.page(url=url, document=document, size=size) as page:
-                        state = await run_harness(page, url, capture_time, draw_from)
-                        redraw = state.get("redraw")
-                        # Checked before the status: an error may come from reading a skipped frame.
-                        if redraw is not None and (draw_from is None or redraw < draw_from):
-                            draw_from = redraw if draw_from is None else 0
-                            logger.debug(
-                                "a skipped WebGL frame matters: capturing again, drawing from %s ms", draw_from
-                            )
-                            continue
-                        if state["status"] != "ready":
-                            raise PostError(error_message(state.get("error")))
-                        png = await page.screenshot(type="png", animations="allow", caret="initial")
-                        return Capture(png=png, virtual_time=(state.get("time") or 0) / 1000)
-        except TimeoutError:
-            raise CaptureError(f"the capture took longer than {timeout} s and was stopped") from None
-        except PlaywrightError as exc:
+                return await self._capture(url, document, size, capture_time, draw_every_frame)
+        except (TimeoutError, PlaywrightError, PostError) as exc:
+            if self.memory_stops != memory_stops:
+                raise BudgetExceeded(
+                    f"the capture used more than {settings.CAPTURE_MEMORY_MB} MB of memory in one process "
+                    "and was stopped"
+                ) from None
+            if isinstance(exc, PostError):
+                raise
+            if isinstance(exc, TimeoutError):
+                raise await self.timed_out(timeout) from None
             if self.chromium is None or not self.chromium.is_connected():
                 raise CaptureError("the browser crashed") from None
-            if "crashed" in str(exc):  # Playwright's "Target crashed": the renderer died, often at the heap cap
-                raise CaptureError("the page crashed (out of memory?)") from None
+            if "crashed" in str(exc):  # Playwright's "Target crashed": the renderer died, often out of memory
+                raise BudgetExceeded(
+                    "the page crashed, most likely out of memory "
+                    f"(each process of a capture may use {settings.CAPTURE_MEMORY_MB} MB)"
+                ) from None
             raise CaptureError(f"browser error: {first_line(exc)}") from None
+        finally:
+            watcher.cancel()
+
+    async def _capture(self, url, document, size, capture_time, draw_every_frame):
+        draw_from = 0 if draw_every_frame else None
+        while True:
+            async with self.page(url=url, document=document, size=size) as page:
+                state = await run_harness(page, url, capture_time, draw_from)
+                redraw = state.get("redraw")
+                # Checked before the status: an error may come from reading a skipped frame.
+                if redraw is not None and (draw_from is None or redraw < draw_from):
+                    draw_from = redraw if draw_from is None else 0
+                    logger.debug("a skipped WebGL frame matters: capturing again, drawing from %s ms", draw_from)
+                    continue
+                if state["status"] != "ready":
+                    raise PostError(error_message(state.get("error")))
+                png = await page.screenshot(type="png", animations="allow", caret="initial")
+                return Capture(png=png, virtual_time=(state.get("time") or 0) / 1000)
+
+    async def timed_out(self, timeout):
+        """The error for a capture that ran out of time, after making sure the next one starts in a healthy browser."""
+        stopped = f"the capture took longer than {timeout} s and was stopped"
+        browser = self.chromium
+        if browser is not None and not await self.gpu_answers():
+            await self.relaunch(browser, "its GPU process did not answer after a capture timed out")
+            return BudgetExceeded(
+                f"{stopped}: its shader was still running in the GPU process, so the browser was restarted"
+            )
+        return BudgetExceeded(f"{stopped}: the post's code did not finish")
+
+    async def watch_memory(self):
+        """While a capture runs, stop any process of the browser that grows past CAPTURE_MEMORY_MB.
+
+        RLIMIT_DATA (limit_memory) bounds each process's private memory exactly, but not the
+        shared memory through which canvases and WebGL move pixels between the renderer and
+        the GPU process (measured: 2 GiB of WebGL textures sat in the renderer as shared memory
+        under a 512 MB RLIMIT_DATA). So the resident size is also sampled: a renderer past the
+        budget is killed (its page crashes), any other process takes the whole browser with it
+        (the next capture relaunches it).
+        """
+        limit_kb = settings.CAPTURE_MEMORY_MB * 1024
+        while True:
+            await asyncio.sleep(MEMORY_POLL_SECONDS)
+            tree = process_tree(self.browser_pid)
+            for pid, kind, resident_kb in process_memory(tree):
+                if resident_kb > limit_kb:
+                    self.memory_stops += 1
+                    logger.warning(
+                        "a %s process used %d MB (budget %d MB): stopping it",
+                        kind,
+                        resident_kb // 1024,
+                        limit_kb // 1024,
+                    )
+                    for victim in [pid] if kind == "renderer" else tree:
+                        with contextlib.suppress(ProcessLookupError):
+                            os.kill(victim, signal.SIGKILL)
+                    break
 
 
 async def run_harness(page, url, capture_time, draw_from):

@@ -22,7 +22,7 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError, close_old_connections, connection, transaction
 
-from capture.browser import BrowserUnavailable, CaptureBrowser, CaptureError
+from capture.browser import BrowserUnavailable, BudgetExceeded, CaptureBrowser, CaptureError
 from capture.serve import harness_document, harness_url
 from posts import health, jobs
 from posts.images import storage
@@ -269,7 +269,8 @@ class Worker:
             }
             image = await store(job, capture.png, worker_id=self.worker_id, provenance=provenance)
         except CaptureError as exc:
-            return await self.record_failure(job, str(exc), transient=exc.transient)
+            once_more = isinstance(exc, BudgetExceeded)
+            return await self.record_failure(job, str(exc), transient=exc.transient, once_more_later=once_more)
         except DatabaseError as exc:
             return await self.record_failure(job, f"database error: {exc}", transient=True)
         except Exception as exc:
@@ -284,9 +285,11 @@ class Worker:
             return Outcome.FLAT, None
         return Outcome.SUCCESS, None
 
-    async def record_failure(self, job, error, *, transient):
+    async def record_failure(self, job, error, *, transient, once_more_later=False):
         try:
-            status = await mark_failed(job, worker_id=self.worker_id, error=error, transient=transient)
+            status = await mark_failed(
+                job, worker_id=self.worker_id, error=error, transient=transient, once_more_later=once_more_later
+            )
         except DatabaseError as exc:
             logger.error("could not record the failure of job %s (%s); its lease will expire", job.id, exc)
             return Outcome.LOST, error

@@ -163,21 +163,29 @@ def backoff_delay(attempts):
     return timedelta(seconds=random.uniform(ceiling / 2, ceiling))
 
 
-def mark_failed(job, *, worker_id, error, transient, max_attempts=None):
+def mark_failed(job, *, worker_id, error, transient, once_more_later=False, max_attempts=None):
     """Record a failed attempt: retry later if it was transient and attempts remain, else fail for good.
+
+    `once_more_later`: the post ran past its time or memory budget in a healthy browser, which is
+    its own fault as far as the worker can tell; in case the machine was to blame after all (a
+    busy host, another lane's shader), its first attempt gets one more, after the backoff and
+    behind every other capture (the backfill lane), so it never holds up anyone else's.
 
     Returns the new status, or None if the job was taken back from this worker meanwhile.
     """
     now = timezone.now()
     max_attempts = max_attempts or settings.CAPTURE_MAX_ATTEMPTS
-    retry = transient and job.attempts < max_attempts
+    last_chance = once_more_later and job.attempts < min(2, max_attempts)
+    retry = (transient and job.attempts < max_attempts) or last_chance
+    if once_more_later:
+        error = f"{error} ({'tried once more later, behind other captures' if last_chance else 'not retried'})"
     fields = {"last_error": truncate_error(error), "heartbeat_at": None, "updated_at": now}
     if retry:
         fields.update(
             status=JobStatus.PENDING,
             run_after=now + backoff_delay(job.attempts),
             locked_by="",
-            priority=Greatest(F("priority"), JobPriority.RETRY),
+            priority=JobPriority.BACKFILL if last_chance else Greatest(F("priority"), JobPriority.RETRY),
         )
     else:
         fields.update(status=JobStatus.FAILED, finished_at=now)
