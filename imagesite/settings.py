@@ -313,6 +313,10 @@ PERMISSIONS_POLICY = {
 
 UPLOAD_THROTTLE_RATE = env_rate("UPLOAD_THROTTLE_RATE", "60/minute")
 RECAPTURE_THROTTLE_RATE = env_rate("RECAPTURE_THROTTLE_RATE", "30/hour")
+# What one poster may cost the worker and the storage (docs/posting.md): posts waiting for their
+# images, and the bytes of all their stored images. Staff are not limited.
+CAPTURE_MAX_PENDING_PER_USER = env_int("CAPTURE_MAX_PENDING_PER_USER", 20, minimum=1)
+IMAGE_QUOTA_BYTES_PER_USER = env_int("IMAGE_QUOTA_BYTES_PER_USER", 1024**3, minimum=1)
 
 # "default" is each process's own memory (the listing cache wants that: see posts/api/cache.py);
 # "shared" is a database table every process sees, for counts that must hold across processes.

@@ -5,7 +5,9 @@ pending --claim--> running --mark_success--> success
 running --(lease expired)--> pending | failed        any --retry--> pending (attempts 0)
 
 Jobs are claimed by priority (JobPriority: new posts, then retries, then backfill), then by when
-they became due. A job going back to pending for another try moves to the retry lane at least.
+they became due. Within the new lane, a post's priority counts its author's other waiting posts,
+so posters take turns. A job going back to pending for another try moves to the retry lane at
+least; a post that ran past its time or memory budget gets one more try in the backfill lane.
 """
 
 import logging
@@ -67,8 +69,31 @@ def is_lock_conflict(exc):
     return code in LOCK_CONFLICTS or "locked" in str(exc)
 
 
+# A new post's lane is NEW + how many of its author's other posts wait for images, up to this.
+FAIR_SHARE_STEPS = 99
+
+
+def fair_priority(post):
+    """NEW plus the number of the author's other posts waiting for images (at most 99, below RETRY).
+
+    So a poster's nth waiting post is claimed after everyone else's (n-1)th: one poster's flood of
+    200 posts delays another's new post by at most one capture per waiting post of their own,
+    and the claim keeps its one index order (status, priority, run_after), with no filesort.
+    """
+    if post.author_id is None:
+        return JobPriority.NEW
+    waiting = (
+        PostImageJob.objects.pending()
+        .filter(post__author_id=post.author_id)
+        .exclude(post=post)
+        .values("post")
+        .distinct()
+    )
+    return JobPriority.NEW + waiting[:FAIR_SHARE_STEPS].count()
+
+
 def enqueue_for_post(post, *, priority=JobPriority.NEW):
-    """Queue both images (thumb and og) of a post, together.
+    """Queue both images (thumb and og) of a post, together, a new post's in its author's fair place.
 
     Requests racing to create the same jobs can make InnoDB pick one as a deadlock victim; on its
     own that transaction is tried again. Inside a caller's transaction the caller decides.
@@ -76,7 +101,8 @@ def enqueue_for_post(post, *, priority=JobPriority.NEW):
     for attempt in range(3):
         try:
             with transaction.atomic():
-                return [enqueue(post, kind, priority=priority) for kind in ImageKind.values]
+                lane = fair_priority(post) if priority == JobPriority.NEW else priority
+                return [enqueue(post, kind, priority=lane) for kind in ImageKind.values]
         except OperationalError as exc:
             if transaction.get_connection().in_atomic_block or attempt == 2 or not is_lock_conflict(exc):
                 raise

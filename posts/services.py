@@ -2,19 +2,66 @@
 
 import logging
 
+from django.conf import settings
 from django.db import DatabaseError, transaction
+from django.db.models import Sum
+from django.utils.translation import gettext as _
 
 from posts import jobs
-from posts.models import RENDERED_FIELDS, JobPriority, Post
+from posts.models import RENDERED_FIELDS, JobPriority, JobStatus, Post, PostImage
 
 logger = logging.getLogger(__name__)
+
+
+class PostingLimit(Exception):
+    """The user may not queue more captures now; the message says why and what to do.
+
+    `status` is the HTTP answer: 429 for "wait until your posts are captured", 400 for "your
+    images take all the space you have".
+    """
+
+    def __init__(self, message, *, status):
+        super().__init__(message)
+        self.status = status
+
+
+def check_posting_allowed(user):
+    """Raise PostingLimit if `user` has too many posts waiting for images, or too many image bytes stored."""
+    if user is None or not user.is_authenticated or user.is_staff:
+        return
+    waiting = (
+        Post.objects.filter(author=user, jobs__status__in=[JobStatus.PENDING, JobStatus.RUNNING])
+        .values("pk")
+        .distinct()
+        .count()
+    )
+    if waiting >= settings.CAPTURE_MAX_PENDING_PER_USER:
+        raise PostingLimit(
+            _(
+                "%(count)s of your posts are still waiting for their images (the limit is %(limit)s); "
+                "try again once they are captured."
+            )
+            % {"count": waiting, "limit": settings.CAPTURE_MAX_PENDING_PER_USER},
+            status=429,
+        )
+    stored = PostImage.objects.filter(post__author=user).aggregate(total=Sum("bytes"))["total"] or 0
+    if stored >= settings.IMAGE_QUOTA_BYTES_PER_USER:
+        raise PostingLimit(
+            _(
+                "Your posts' images take %(stored)s MB, the most one person may store (%(limit)s MB); "
+                "delete posts you no longer need to publish more."
+            )
+            % {"stored": stored // 2**20, "limit": settings.IMAGE_QUOTA_BYTES_PER_USER // 2**20},
+            status=400,
+        )
 
 
 def post_create(*, author, **fields):
     """Create a post and queue its two images in the same transaction.
 
     Queueing runs in a savepoint: if it fails the post is still saved, and the worker's
-    sweep for posts without images or jobs queues it later.
+    sweep for posts without images or jobs queues it later. (The pages and the API ask
+    check_posting_allowed() first; the demo, benchmarks and tests publish unlimited.)
     """
     with transaction.atomic():
         post = Post.objects.create(author=author, **fields)

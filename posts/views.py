@@ -108,6 +108,13 @@ class PostCreateView(LoginRequiredMixin, CreateView):
             response = self.form_invalid(form)
             response.status_code = 429
             return response
+        try:
+            services.check_posting_allowed(self.request.user)
+        except services.PostingLimit as limit:
+            form.add_error(None, str(limit))  # the form comes back with everything typed in it
+            response = self.form_invalid(form)
+            response.status_code = limit.status
+            return response
         post = services.post_create(author=self.request.user, **form.cleaned_data)
         messages.success(self.request, _("Published. The images are being captured; the live render shows meanwhile."))
         return redirect(post)

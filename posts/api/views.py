@@ -24,7 +24,7 @@ from posts.api.serializers import (
 )
 from posts.api.throttling import RecaptureThrottle, UploadThrottle
 from posts.images.views import DETAIL_SCHEMA
-from posts.models import Post, RenderModel
+from posts.models import RENDERED_FIELDS, Post, RenderModel
 
 
 def exception_handler(exc, context):
@@ -34,6 +34,8 @@ def exception_handler(exc, context):
         # before parsing; Django would answer 400, but the client deserves 413.
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         exc = RequestTooLarge(f"The request body is over the limit of {limit} bytes.")
+    if isinstance(exc, services.PostingLimit):
+        exc = PostingRefused(str(exc), status=exc.status)
     response = drf_exception_handler(exc, context)
     if response is not None:
         response["Cache-Control"] = "no-store"
@@ -43,6 +45,16 @@ def exception_handler(exc, context):
 class RequestTooLarge(APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_code = "request_too_large"
+
+
+class PostingRefused(APIException):
+    """A services.PostingLimit: 429 (too many posts waiting for images) or 400 (image storage full)."""
+
+    default_code = "posting_limit"
+
+    def __init__(self, detail, *, status):
+        super().__init__(detail)
+        self.status_code = status
 
 
 class LengthRequired(APIException):
@@ -80,7 +92,8 @@ def error(description, schema=DETAIL_SCHEMA):
         responses={
             201: PostDetailSerializer,
             400: error(
-                "Invalid field (the body names each field and its problem) or a body that is not JSON.",
+                "Invalid field (the body names each field and its problem), a body that is not JSON, "
+                "or the author's images already take IMAGE_QUOTA_BYTES_PER_USER.",
                 {"anyOf": [FIELD_ERRORS_SCHEMA, DETAIL_SCHEMA]},
             ),
             401: error("No or invalid credentials."),
@@ -88,7 +101,9 @@ def error(description, schema=DETAIL_SCHEMA):
             411: error("Chunked body: send a Content-Length."),
             413: error("Request body over the limit."),
             415: error("Not application/json."),
-            429: error("Too many uploads; see Retry-After."),
+            429: error(
+                "Too many uploads (see Retry-After), or CAPTURE_MAX_PENDING_PER_USER posts still waiting for images."
+            ),
         },
     ),
 )
@@ -120,6 +135,7 @@ class PostListCreate(generics.ListCreateAPIView):
         return super().create(request, *args, **kwargs)
 
     def perform_create(self, serializer):
+        services.check_posting_allowed(self.request.user)
         serializer.instance = services.post_create(author=self.request.user, **serializer.validated_data)
 
     def get_success_headers(self, data):
@@ -182,6 +198,8 @@ class PostDetail(generics.RetrieveUpdateDestroyAPIView):
         return post
 
     def perform_update(self, serializer):
+        if set(serializer.validated_data) & set(RENDERED_FIELDS):  # an edit that may queue both images again
+            services.check_posting_allowed(self.request.user)
         serializer.instance = services.post_update(serializer.instance, **serializer.validated_data)
 
     def perform_destroy(self, post):
@@ -206,7 +224,8 @@ class CanRecapture(permissions.BasePermission):
         401: error("No or invalid credentials."),
         403: error("Not the post's author or staff."),
         404: error("No such post."),
-        429: error("Too many recaptures; see Retry-After."),
+        400: error("The author's images already take IMAGE_QUOTA_BYTES_PER_USER."),
+        429: error("Too many recaptures (see Retry-After), or too many posts waiting for images."),
     },
 )
 class PostRecapture(APIView):
@@ -219,6 +238,7 @@ class PostRecapture(APIView):
     def post(self, request, post_id=None):
         post = post_from_url(Post.objects.all(), post_id or request.query_params.get("postId"))
         self.check_object_permissions(request, post)
+        services.check_posting_allowed(request.user)
         jobs = services.post_recapture(post)
         return Response(PostImageJobSerializer(jobs, many=True).data, status=status.HTTP_202_ACCEPTED)
 
