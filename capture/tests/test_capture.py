@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from capture.browser import BudgetExceeded, CaptureError, PostError
+from capture.browser import BudgetExceeded, PostError
 from capture.tests.conftest import close_to, decode, make_post
 from posts.models import ImageKind, JobStatus, PostImage, PostImageJob
 
