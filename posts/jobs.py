@@ -74,7 +74,7 @@ FAIR_SHARE_STEPS = 99
 
 
 def fair_priority(post):
-    """NEW plus the number of the author's other posts waiting for images (at most 99, below RETRY).
+    """NEW plus the number of the author's other new posts waiting for images (at most 99, below RETRY).
 
     So a poster's nth waiting post is claimed after everyone else's (n-1)th: one poster's flood of
     200 posts delays another's new post by at most one capture per waiting post of their own,
@@ -84,7 +84,7 @@ def fair_priority(post):
         return JobPriority.NEW
     waiting = (
         PostImageJob.objects.pending()
-        .filter(post__author_id=post.author_id)
+        .filter(post__author_id=post.author_id, priority__lt=JobPriority.RETRY)
         .exclude(post=post)
         .values("post")
         .distinct()
@@ -92,8 +92,10 @@ def fair_priority(post):
     return JobPriority.NEW + waiting[:FAIR_SHARE_STEPS].count()
 
 
-def enqueue_for_post(post, *, priority=JobPriority.NEW):
-    """Queue both images (thumb and og) of a post, together, a new post's in its author's fair place.
+def enqueue_for_post(post, *, priority=None):
+    """Queue both images (thumb and og) of a post, together: by default in its author's fair place.
+
+    An explicit `priority` (an operator's recapture) is kept as it is.
 
     Requests racing to create the same jobs can make InnoDB pick one as a deadlock victim; on its
     own that transaction is tried again. Inside a caller's transaction the caller decides.
@@ -101,7 +103,7 @@ def enqueue_for_post(post, *, priority=JobPriority.NEW):
     for attempt in range(3):
         try:
             with transaction.atomic():
-                lane = fair_priority(post) if priority == JobPriority.NEW else priority
+                lane = fair_priority(post) if priority is None else priority
                 return [enqueue(post, kind, priority=lane) for kind in ImageKind.values]
         except OperationalError as exc:
             if transaction.get_connection().in_atomic_block or attempt == 2 or not is_lock_conflict(exc):

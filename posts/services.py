@@ -8,7 +8,7 @@ from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from posts import jobs
-from posts.models import RENDERED_FIELDS, JobPriority, JobStatus, Post, PostImage
+from posts.models import RENDERED_FIELDS, JobStatus, Post, PostImage
 
 logger = logging.getLogger(__name__)
 
@@ -89,8 +89,11 @@ def post_update(post, **changes):
     return post
 
 
-def post_recapture(post, *, priority=JobPriority.NEW):
-    """Capture a post's images again; asking again before it happens leaves one job per image."""
+def post_recapture(post, *, priority=None):
+    """Capture a post's images again; asking again before it happens leaves one job per image.
+
+    Queued in the author's fair place unless `priority` says otherwise (the admin's actions do).
+    """
     return jobs.enqueue_for_post(post, priority=priority)
 
 
