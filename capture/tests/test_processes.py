@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
+from capture.browser import process_tree
 from capture.tests.conftest import make_post
 from posts.models import JobStatus, PostImage, PostImageJob
 
@@ -29,13 +30,15 @@ def database_url():
     return f"mysql://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 3306}/{db['NAME']}"
 
 
-def start_worker(*args, lease_seconds=300):
+def start_worker(*args, lease_seconds=300, timeout=15, secret_key=None):
     env = {
         **os.environ,
         "DATABASE_URL": database_url(),
         "CAPTURE_LEASE_SECONDS": str(lease_seconds),
-        "CAPTURE_TIMEOUT_SECONDS": "15",
+        "CAPTURE_TIMEOUT_SECONDS": str(timeout),
     }
+    if secret_key:
+        env["DJANGO_SECRET_KEY"] = secret_key
     return subprocess.Popen(
         [sys.executable, "manage.py", "capture_queue", "--skip-checks", *args],
         cwd=BASE_DIR,
@@ -208,3 +211,47 @@ def test_systemd_stops_a_worker_without_losing_its_capture_only_with_kill_mode_m
     else:  # Chromium died under the capture: it is lost and must be done again
         assert in_flight.status != JobStatus.SUCCESS, output
         assert not PostImage.objects.filter(post=slow, kind=in_flight.kind).exists()
+
+
+WEDGING_SHADER = """void mainImage(out vec4 c, in vec2 p) {
+  float x = 0.0;
+  for (int i = 0; i < 1000000000; i++) { x += sin(float(i) + p.x); }
+  c = vec4(x, 0.0, 0.0, 1.0);
+}"""
+
+
+def chromium_environments(worker_pid):
+    """The readable environments of the worker process's Chromium processes, by pid."""
+    environments = {}
+    for pid in process_tree(worker_pid):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+                if b"chrom" not in cmdline.read():
+                    continue
+            with open(f"/proc/{pid}/environ", "rb") as environ:
+                environments[pid] = environ.read().decode("utf-8", "replace")
+        except OSError:
+            continue
+    return environments
+
+
+def test_a_worker_process_survives_a_wedging_shader_and_its_browser_sees_no_secrets():
+    wedging = make_post("shader", WEDGING_SHADER)
+    fine = make_posts(2)
+    worker = start_worker("--watch", "--interval", "1", secret_key="canary-secret-key-hunter2", timeout=8)
+    try:
+        wait_for(lambda: len(chromium_environments(worker.pid)) >= 3)
+        environments = chromium_environments(worker.pid)
+        wait_for(lambda: PostImageJob.objects.filter(post__in=fine, status=JobStatus.SUCCESS).count() == 4)
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        output = worker.communicate(timeout=60)[0]
+
+    assert worker.returncode == 0, output
+    assert {job.attempts for job in PostImageJob.objects.filter(post__in=fine)} == {1}
+    assert f"post={wedging.pk} kind=thumb outcome=retry attempt=1" in output
+    assert "its shader was still running in the GPU process, so the browser was restarted" in output
+    assert any("PATH=" in environment for environment in environments.values())
+    for environment in environments.values():
+        assert "DATABASE_URL" not in environment
+        assert "canary-secret-key-hunter2" not in environment
