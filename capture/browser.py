@@ -132,36 +132,41 @@ def chromium_env(environ=None):
 
 
 def process_tree(root):
-    """The pid `root` and all its descendants, from /proc."""
-    children = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as stat:
-                    parent = int(stat.read().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            children.setdefault(parent, []).append(int(entry))
+    """The pid `root` and all its descendants (from each thread's /proc/<pid>/task/<tid>/children)."""
     tree, todo = [], [root]
     while todo:
         pid = todo.pop()
         tree.append(pid)
-        todo.extend(children.get(pid, []))
+        try:
+            threads = os.listdir(f"/proc/{pid}/task")
+        except OSError:
+            continue
+        for thread in threads:
+            try:
+                with open(f"/proc/{pid}/task/{thread}/children") as children:
+                    todo.extend(int(child) for child in children.read().split())
+            except OSError:
+                continue
     return tree
 
 
-def process_memory(pids):
-    """(pid, Chromium process type, resident kB) of each process still alive."""
-    for pid in pids:
-        try:
-            with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
-                arguments = cmdline.read().replace(b"\0", b" ").split()  # Chromium rewrites its own
-            with open(f"/proc/{pid}/status") as status:
-                resident_kb = next((int(line.split()[1]) for line in status if line.startswith("VmRSS:")), 0)
-        except OSError:
-            continue
-        kind = next((a[7:].decode() for a in arguments if a.startswith(b"--type=")), "browser")
-        yield pid, kind, resident_kb
+def resident_kb(pid):
+    """The resident size of a process in kB (0 if it is gone)."""
+    try:
+        with open(f"/proc/{pid}/statm") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 1024
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+def process_type(pid):
+    """Chromium's --type= of a process ("browser" for the main one); Chromium rewrites its own cmdline."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+            arguments = cmdline.read().replace(b"\0", b" ").split()
+    except OSError:
+        return "gone"
+    return next((a[7:].decode() for a in arguments if a.startswith(b"--type=")), "browser")
 
 
 def limit_memory(root, megabytes):
@@ -421,14 +426,12 @@ class CaptureBrowser:
         while True:
             await asyncio.sleep(MEMORY_POLL_SECONDS)
             tree = process_tree(self.browser_pid)
-            for pid, kind, resident_kb in process_memory(tree):
-                if resident_kb > limit_kb:
+            for pid in tree:
+                if (used := resident_kb(pid)) > limit_kb:
+                    kind = process_type(pid)
                     self.memory_stops += 1
                     logger.warning(
-                        "a %s process used %d MB (budget %d MB): stopping it",
-                        kind,
-                        resident_kb // 1024,
-                        limit_kb // 1024,
+                        "a %s process used %d MB (budget %d MB): stopping it", kind, used // 1024, limit_kb // 1024
                     )
                     for victim in [pid] if kind == "renderer" else tree:
                         with contextlib.suppress(ProcessLookupError):
