@@ -111,13 +111,18 @@ class PostCreateView(LoginRequiredMixin, CreateView):
         try:
             services.check_posting_allowed(self.request.user)
         except services.PostingLimit as limit:
-            form.add_error(None, str(limit))  # the form comes back with everything typed in it
-            response = self.form_invalid(form)
-            response.status_code = limit.status
-            return response
+            return refuse(self, form, limit)
         post = services.post_create(author=self.request.user, **form.cleaned_data)
         messages.success(self.request, _("Published. The images are being captured; the live render shows meanwhile."))
         return redirect(post)
+
+
+def refuse(view, form, limit):
+    """The form again, with everything typed in it and why it was refused (a services.PostingLimit)."""
+    form.add_error(None, str(limit))
+    response = view.form_invalid(form)
+    response.status_code = limit.status
+    return response
 
 
 class PostUpdateView(LoginRequiredMixin, UpdateView):
@@ -138,6 +143,11 @@ class PostUpdateView(LoginRequiredMixin, UpdateView):
         # The form has already set its values on self.object while validating: compare with the saved post.
         saved = Post.objects.get(pk=self.object.pk)
         rendered = {name: getattr(saved, name) for name in RENDERED_FIELDS}
+        if any(name in form.cleaned_data and form.cleaned_data[name] != value for name, value in rendered.items()):
+            try:  # the change would queue both images again
+                services.check_posting_allowed(self.request.user)
+            except services.PostingLimit as limit:
+                return refuse(self, form, limit)
         post = services.post_update(saved, **form.cleaned_data)
         if any(getattr(post, name) != value for name, value in rendered.items()):
             messages.success(

@@ -158,3 +158,20 @@ def test_the_api_client_is_told_to_wait_not_that_its_post_is_bad(user, token, se
 
     assert response.status_code == 429
     assert response["Cache-Control"] == "no-store"
+
+
+def test_the_edit_page_refuses_a_code_change_over_the_limit_and_keeps_the_edit(author_client, user, settings):
+    settings.CAPTURE_MAX_PENDING_PER_USER = 1
+    done = publish(user, "captured")
+    PostImageJob.objects.filter(post=done).update(status=JobStatus.SUCCESS)
+    publish(user, "waiting")
+    edit = {"title": "captured", "description": "", "code": CIRCLE_SVG.replace("e33", "3e3"), "capture_time": "0.8"}
+
+    response = author_client.post(f"/posts/{done.pk}/edit", edit)
+
+    assert response.status_code == 429
+    assert "still waiting for their images" in response.context["form"].non_field_errors()[0]
+    assert response.context["form"]["code"].value() == edit["code"]
+    assert Post.objects.get(pk=done.pk).code == CIRCLE_SVG
+    # A change that captures nothing again is not limited.
+    assert author_client.post(f"/posts/{done.pk}/edit", {**edit, "code": CIRCLE_SVG, "title": "New"}).status_code == 302
