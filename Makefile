@@ -51,7 +51,8 @@ $(VENV)/.installed: requirements.txt
 
 # The scripts the render page loads, built into var/frontend/ (a STATICFILES_DIRS entry) by esbuild,
 # pinned in package-lock.json. The tests rebuild them first when a source is newer (the root conftest.py).
-BUNDLES := var/frontend/render/harness.js var/frontend/vendor/three/three.min.js
+BUNDLES := var/frontend/render/harness.js var/frontend/vendor/three/three.min.js \
+  var/frontend/vendor/p5/p5-1.min.js var/frontend/vendor/p5/p5-2.min.js
 ESBUILD := node_modules/.bin/esbuild --bundle --format=iife --log-level=warning
 
 frontend: $(BUNDLES)
@@ -71,6 +72,15 @@ var/frontend/render/harness.js: $(shell find static/render/src -name "*.js") nod
 # the package's two files, so every viewer downloads less and every three.js capture parses less.
 var/frontend/vendor/three/three.min.js: static/render/src/vendor/three.js node_modules/.package-lock.json Makefile
 	$(ESBUILD) static/render/src/vendor/three.js --minify --legal-comments=inline --outfile=$@
+
+# p5.js in both major versions people write for (docs/posting.md says which a post gets), each a
+# script of its own like three.js. 1.x is the package's own minified build; 2.x is put together
+# from its modules without the friendly-error layer, as p5's own p5.min.js is (IS_MINIFIED).
+var/frontend/vendor/p5/p5-1.min.js: static/render/src/vendor/p5-1.js node_modules/.package-lock.json Makefile
+	$(ESBUILD) static/render/src/vendor/p5-1.js --minify --legal-comments=inline --outfile=$@
+
+var/frontend/vendor/p5/p5-2.min.js: static/render/src/vendor/p5-2.js node_modules/.package-lock.json Makefile
+	$(ESBUILD) static/render/src/vendor/p5-2.js --define:IS_MINIFIED=true --minify --legal-comments=inline --outfile=$@
 
 # Links that leave a page (og:image, the API's next/previous) are built from SITE_URL: by default
 # the address make run serves (set SITE_URL and DJANGO_ALLOWED_HOSTS to serve other machines).
