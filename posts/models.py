@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from posts.fields import HyphenatedUUIDField
+from posts.render.p5 import p5_major, p5_versions
 from posts.validators import validate_code, validate_finite, validate_html, validate_svg
 
 MAX_TITLE_LENGTH = 200
@@ -27,6 +28,7 @@ class RenderModel(models.TextChoices):
     CANVAS = "canvas", _("Canvas 2D")
     THREE = "three", _("three.js")
     SHADER = "shader", _("GLSL shader")
+    P5 = "p5", _("p5.js")
 
 
 # The render models whose code runs in a page of its own, which may have the post's HTML.
@@ -161,6 +163,11 @@ class Post(models.Model):
             validate_svg(self.code)
         except ValidationError as exc:
             raise ValidationError({"code": exc.messages}) from None
+
+    @property
+    def p5_version(self):
+        """The p5.js version a p5 post runs on ('1.11.13'), chosen from its code (posts/render/p5.py); else None."""
+        return p5_versions()[p5_major(self.code)] if self.render_model == RenderModel.P5 else None
 
     def editable_by(self, user):
         """The post's author and staff may edit, recapture and delete it."""

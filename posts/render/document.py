@@ -24,7 +24,7 @@ def render_document(post, *, mode="live"):
 
     The same for every request, so the view, the upload preview and the capture worker all call it.
     """
-    scripts = [{"name": name, "integrity": integrity(name)} for name in scripts_for(post.render_model)]
+    scripts = [{"name": name, "integrity": integrity(name)} for name in scripts_for(post)]
     post_data = {
         "id": str(post.pk),
         "render_model": post.render_model,

@@ -9,6 +9,8 @@ from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.exceptions import ImproperlyConfigured
 from django.template.loader import get_template
 
+from posts.render.p5 import p5_script
+
 HARNESS = "render/harness.js"
 THREE = "vendor/three/three.min.js"
 TEMPLATE = "posts/render.html"
@@ -16,9 +18,13 @@ TEMPLATE = "posts/render.html"
 _hashes = {}  # static name -> (path, mtime_ns, size, integrity)
 
 
-def scripts_for(render_model):
-    """The static names of the scripts a post's harness page loads, in order."""
-    return [HARNESS, THREE] if render_model == "three" else [HARNESS]
+def scripts_for(post):
+    """The static names of the scripts a post's harness page loads, in order: the harness, then its library."""
+    if post.render_model == "three":
+        return [HARNESS, THREE]
+    if post.render_model == "p5":
+        return [HARNESS, p5_script(post.code)]
+    return [HARNESS]
 
 
 def harness_version(render_model):

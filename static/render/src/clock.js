@@ -44,6 +44,10 @@ function addTimer(callback, delay, args, repeat) {
   return id;
 }
 
+export function timersPending() {
+  return timers.size > 0;
+}
+
 // The first timer due by `until` (ties in the order they were set), with the clock moved to it;
 // it is rescheduled if it repeats, else removed.
 export function takeDueTimer(until) {

@@ -5,6 +5,7 @@
 "use strict"; // modules are strict; the classic script esbuild makes of them is strict only if told
 import { capture, post } from "./post.js";
 import { advance } from "./advance.js";
+import { silenceAudio } from "./audio.js";
 import { useVirtualClock, now } from "./clock.js";
 import { catchErrors } from "./errors.js";
 import { obeyControlMessages, queueFrames } from "./frames.js";
@@ -13,15 +14,17 @@ import { seedRandom } from "./random.js";
 import { capturePreview, error, fail, preview, settle, status } from "./report.js";
 import { SKIP_UNSEEN_WEBGL_DRAWS, skipUnseenDraws } from "./skip-draws.js";
 import { runCanvas } from "./runners/canvas.js";
+import { runP5 } from "./runners/p5.js";
 import { runShader } from "./runners/shader.js";
 import { runSvg } from "./runners/svg.js";
 import { runThree } from "./runners/three.js";
 
-const RUNNERS = { svg: runSvg, canvas: runCanvas, three: runThree, shader: runShader };
+const RUNNERS = { svg: runSvg, canvas: runCanvas, three: runThree, shader: runShader, p5: runP5 };
 
 // Everything the post's code could see is in place before it runs.
 catchErrors();
 takeAwayNetwork();
+silenceAudio();
 seedRandom(post.seed);
 queueFrames();
 obeyControlMessages();

@@ -38,14 +38,15 @@ export function setBackdrop(art, aspect) {
   else if (!bars || (judged && !judged.opaque)) backdrop?.remove();
 }
 
-// A canvas or three.js post: find its art (the one canvas showing, with nothing else beside it),
-// fit it to the frame and set what it sits on: now, at the captured frame in capture mode, and in
-// a live one about once a second and soon after the code adds or removes elements. `ours` is the
-// harness's #canvas, `drawn()` whether the code used it. Returns the update, to run it again.
+// A canvas, three.js or p5 post: find its art (the one canvas showing, with nothing else beside
+// it), fit it to the frame and set what it sits on: now, at the captured frame in capture mode,
+// and in a live one about once a second and soon after the code adds or removes elements. `ours`
+// is the harness's #canvas (null for p5, which makes its own), `drawn()` whether the code used
+// it. Returns the update, to run it again.
 export function watchCanvasArt(ours, drawn) {
   let last = -Infinity;
   const update = () => {
-    ours.hidden = !drawn() && othersThan(ours);
+    if (ours) ours.hidden = !drawn() && othersThan(ours);
     const art = soleCanvas();
     for (const element of document.querySelectorAll("[data-imagesite-art]")) {
       if (element !== art) element.removeAttribute("data-imagesite-art");
