@@ -229,7 +229,7 @@ STATIC_ROOT = Path(env("DJANGO_STATIC_ROOT", BASE_DIR / "var" / "static"))
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns about a missing root
 STATICFILES_DIRS = [
     BASE_DIR / "static",
-    # Built by `make frontend`: the render harness and three.js (from the pinned npm package, never a CDN).
+    # Built by `make frontend`: the render harness, three.js and p5.js (from the pinned npm packages, never a CDN).
     BASE_DIR / "var" / "frontend",
 ]
 STORAGES = {
@@ -345,7 +345,7 @@ if DEBUG:
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "imagesite API",
-    "DESCRIPTION": "Publish generative visual code (SVG, Canvas 2D, three.js, GLSL) and fetch its captured images.",
+    "DESCRIPTION": "Publish generative visual code (SVG, Canvas 2D, three.js, GLSL, p5.js) and fetch its captured images.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",

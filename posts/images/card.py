@@ -36,6 +36,7 @@ MODEL_COLOURS = {
     "canvas": (16, 185, 129),
     "three": (99, 102, 241),
     "shader": (236, 72, 153),
+    "p5": (237, 34, 93),
 }
 # Debian/Ubuntu (fonts-noto-cjk), Fedora (google-noto-sans-cjk-fonts), Arch (noto-fonts-cjk).
 KNOWN_FONT_FILES = (
