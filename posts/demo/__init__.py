@@ -2,8 +2,9 @@
 
 Each is strongly coloured in a known way so that render and capture tests can check pixels:
 `centre` is the colour at the middle of any capture (thumb 640x480 or OG 1200x630), and
-`colours` says what is where. The flat ones are exact; the three.js ones are lit, so their
-centre is what a capture at 0.8 s measured (Chromium's software GL), a live frame differs a little.
+`colours` says what is where. The flat ones are exact; the three.js ones are lit (and the p5 WEBGL
+one shaded), so their centre is what a capture at 0.8 s measured (Chromium's software GL), a live
+frame differs a little.
 """
 
 from dataclasses import dataclass
@@ -82,6 +83,26 @@ DEMOS = [
         "three.js: the renderer appends its own canvas; a flat-shaded gem turned by a requestAnimationFrame loop.",
         (200, 95, 2),
         "centre: the lit orange gem (#ff7a00, red above green above blue); background dark grey #202020.",
+    ),
+    Demo(
+        "Noise flow",
+        "p5",
+        "flow.p5.js",
+        "p5.js (1.x) in global mode, as pasted from the p5 editor: a fixed 600x600 canvas, "
+        "particles steered by noise() leaving trails, an amber sun on top.",
+        (255, 176, 0),
+        "centre: amber sun #ffb000; background navy #0c1228 with blue-to-lilac trails; the frame's "
+        "sides continue the canvas's edges.",
+    ),
+    Demo(
+        "Shaded orbit",
+        "p5",
+        "glow.p5.js",
+        "p5.js 2.x in instance mode: a WEBGL canvas, a shader made with createShader(), "
+        "a sphere and a torus turned by millis().",
+        (0, 204, 255),
+        "centre: the sphere facing the camera, cyan #00ccff; violet at its rims and on the torus; "
+        "background #0b0d1a.",
     ),
     Demo(
         "Plasma rings",
