@@ -1,4 +1,4 @@
-import { Promise } from "../natives.js";
+import { Promise, realSetTimeout } from "../natives.js";
 import { capture, post } from "../post.js";
 import { timersPending } from "../clock.js";
 import { runCode, whenLoaded } from "../code.js";
@@ -94,7 +94,17 @@ function start() {
     guarded(() => new window.p5());
   }
   if (!sketches.length) {
-    fail("exception", "No p5.js sketch: define setup() and draw(), or start one with new p5(sketch).");
+    return fail("exception", "No p5.js sketch: define setup() and draw(), or start one with new p5(sketch).");
+  }
+  // A capture's timers run only as advance() moves the virtual clock, so an async setup() (2.x)
+  // that awaits one would wait forever for a capture that waits for it: ready as soon as it does.
+  if (capture) {
+    const waitingForTime = () => {
+      if (shown) return;
+      if (timersPending()) afterSetup();
+      else realSetTimeout(waitingForTime, 10);
+    };
+    realSetTimeout(waitingForTime, 0);
   }
 }
 
@@ -130,16 +140,40 @@ function prepare(P5) {
     };
   }
   installSilentSound(P5);
+  answerDataUrls();
 }
 
-// Only what the post carries itself (data: and blob: URLs) loads; anything else (another host, a
+// p5's loaders fetch() their URL, even a data: URL, which the sandbox's connect-src 'none' refuses
+// like any other: a data: URL is answered here, from the URL itself, so what the post carries loads.
+function answerDataUrls() {
+  const fetch = window.fetch;
+  window.fetch = function (input, init) {
+    const url = typeof input === "string" ? input : input && input.url;
+    if (typeof url !== "string" || !/^data:/i.test(url)) return fetch.call(this, input, init);
+    const comma = url.indexOf(",");
+    const meta = url.slice(5, comma);
+    const body = url.slice(comma + 1);
+    const base64 = /;base64$/i.test(meta);
+    try {
+      const bytes = base64
+        ? Uint8Array.from(atob(body), (c) => c.charCodeAt(0))
+        : new TextEncoder().encode(decodeURIComponent(body));
+      const type = meta.replace(/;base64$/i, "") || "text/plain;charset=US-ASCII";
+      return Promise.resolve(new Response(bytes, { headers: { "content-type": type } }));
+    } catch (error) {
+      return Promise.reject(new TypeError(`Not a data: URL that can be read: ${error.message}`));
+    }
+  };
+}
+
+// Only what the post carries itself (a data: URL) loads; anything else (another host, a
 // file of the p5 editor's project) is refused at once, with the line that asked, rather than left
 // to the sandbox, where p5 1.x's preload() would wait for it forever.
 function refuseRemote(name, load, paths) {
   return {
     [name](...args) {
       for (const path of args.slice(0, paths)) {
-        if (typeof path === "string" && !/^\s*(?:data|blob):/i.test(path)) {
+        if (typeof path === "string" && !/^\s*data:/i.test(path)) {
           const shown = path.length > 80 ? `${path.slice(0, 77)}...` : path;
           throw new Error(
             `${name}("${shown}") was refused: a post cannot load files or anything from the network. ` +
