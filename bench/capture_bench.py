@@ -13,6 +13,7 @@ import os
 import platform
 import random
 import re
+import resource
 import signal
 import statistics
 import subprocess
@@ -24,7 +25,7 @@ from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 RESULTS = BASE_DIR / "bench" / "results" / "capture.json"
-MODELS = ["svg", "canvas", "three", "shader"]
+MODELS = ["svg", "canvas", "three", "shader", "p5"]
 TARGET_RATIO = 10
 TARGET_LATENCY_P95 = 3.0
 SEED_WAIT_MS = 800
@@ -72,7 +73,11 @@ def make_posts(model, count, tag):
 def run_queue(env, *args, checkout=BASE_DIR):
     """Run capture_queue once over what is queued; return captures, per-capture ms and steady-state seconds."""
     command = [sys.executable, "manage.py", "capture_queue", "--skip-checks", *args]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     result = subprocess.run(command, cwd=checkout, env=env, capture_output=True, text=True, timeout=1800)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    # CPU of the worker and every process under it (Playwright's driver, Chromium's), all reaped by now.
+    cpu_seconds = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     lines = [OLD_LOGGER.sub(" capture.worker: ", line) for line in result.stderr.splitlines()]
     jobs = [match.groups() for match in map(JOB_LINE.match, lines) if match]
     started = [log_time(match[1]) for match in map(STARTED_LINE.match, lines) if match]
@@ -81,7 +86,7 @@ def run_queue(env, *args, checkout=BASE_DIR):
         raise SystemExit(f"bench: capture_queue did not capture everything:\n{result.stderr[-3000:]}")
     # From the worker's start (browser up) to its last capture: the rate a running worker sustains.
     seconds = log_time(jobs[-1][0]) - started[0]
-    return {"captures": len(jobs), "seconds": seconds, "ms": [int(job[4]) for job in jobs]}
+    return {"captures": len(jobs), "seconds": seconds, "ms": [int(job[4]) for job in jobs], "cpu_s": cpu_seconds}
 
 
 def worker(env, model, count, tag, *, concurrency, checkout):
@@ -189,6 +194,10 @@ def summarize(rounds, latencies):
                 "per_minute": statistics.median(per_minute(run) for run in runs),
                 "p50_ms": percentile(ms, 0.5),
                 "p95_ms": percentile(ms, 0.95),
+                # Includes the worker's start (Python, Django, a browser launch): compare models, not runs.
+                "cpu_ms_per_capture": statistics.median(1000 * run["cpu_s"] / run["captures"] for run in runs)
+                if all("cpu_s" in run for run in runs)
+                else None,
             }
         # A mixed set: the same number of captures of each model, one after another.
         summary["mixed_per_minute"][config] = statistics.median(per_minute(*r[config].values()) for r in rounds)
@@ -210,16 +219,22 @@ def summarize(rounds, latencies):
     return summary
 
 
+def cpu_ms(cell):
+    return cell.get("cpu_ms_per_capture") or 0  # the seed's method runs in this process: not measured
+
+
 def print_table(summary):
     configs = list(summary["mixed_per_minute"])
-    print(f"{'captures/min, p50/p95 ms':<26}" + "".join(f"{config:>24}" for config in configs))
+    print(f"{'captures/min, p50/p95 ms, CPU ms':<32}" + "".join(f"{config:>30}" for config in configs))
     for model in MODELS:
         cells = [summary["per_model"][model][config] for config in configs]
         print(
-            f"{model:<26}"
-            + "".join(f"{c['per_minute']:>8.0f} {c['p50_ms']:>6.0f}/{c['p95_ms']:<6.0f}  " for c in cells)
+            f"{model:<32}"
+            + "".join(
+                f"{c['per_minute']:>8.0f} {c['p50_ms']:>6.0f}/{c['p95_ms']:<6.0f} {cpu_ms(c):>6.0f}  " for c in cells
+            )
         )
-    print(f"{'mixed set':<26}" + "".join(f"{summary['mixed_per_minute'][c]:>22.0f}  " for c in configs))
+    print(f"{'mixed set':<32}" + "".join(f"{summary['mixed_per_minute'][c]:>28.0f}  " for c in configs))
     for name, ratio in summary["ratio"].items():
         print(f"ratio {name}: {ratio:.2f}")
     if "seed" in configs:

@@ -209,4 +209,40 @@ EXAMPLES = [
         [(0.5, 0.5, (230, 57, 70)), (0.9, 0.9, (17, 17, 17))],
         html_file="hud.html",
     ),
+    Example(
+        "editor-default.p5.js",
+        "p5",
+        "p5 editor: global mode, a fixed 400x400 createCanvas, background(220) in draw()",
+        [(0.5, 0.5, (255, 80, 0)), (0.5, 0.04, (220, 220, 220)), (0.03, 0.5, (220, 220, 220))],
+    ),
+    Example(
+        "openprocessing-hsb.p5.js",
+        "p5",
+        "OpenProcessing: createCanvas(windowWidth, windowHeight), colorMode(HSB), noise() waves, trails",
+        [(0.5, 0.65, (255, 213, 0)), (0.03, 0.97, (10, 31, 51)), (0.97, 0.97, (10, 31, 51))],
+    ),
+    Example(
+        "instance-parent.p5.js",
+        "p5",
+        "instance mode, a 300x200 canvas put in a #sketch-holder the page does not have",
+        [(0.5, 0.5, (255, 255, 255)), (0.1, 0.5, (0, 90, 60)), (0.5, 0.02, (0, 90, 60))],
+    ),
+    Example(
+        "async-setup.p5.js",
+        "p5",
+        "p5.js 2.x: an async setup() that awaits a timer before the first draw()",
+        [(0.5, 0.5, (0, 220, 180)), (0.03, 0.03, (30, 0, 90))],
+    ),
+    Example(
+        "webgl-box.p5.js",
+        "p5",
+        "WEBGL mode with p5's lights and materials, a fixed 480x480 canvas",
+        [(0.5, 0.5, (40, 120, 255)), (0.5, 0.03, (250, 240, 200)), (0.03, 0.5, (250, 240, 200))],
+    ),
+    Example(
+        "preload-data.p5.js",
+        "p5",
+        "p5.js 1.x: preload() of an image the sketch carries as a data: URL",
+        [(0.25, 0.5, (255, 0, 0)), (0.75, 0.5, (0, 255, 0))],
+    ),
 ]
