@@ -345,7 +345,9 @@ if DEBUG:
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "imagesite API",
-    "DESCRIPTION": "Publish generative visual code (SVG, Canvas 2D, three.js, GLSL, p5.js) and fetch its captured images.",
+    "DESCRIPTION": (
+        "Publish generative visual code (SVG, Canvas 2D, three.js, GLSL, p5.js) and fetch its captured images."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",

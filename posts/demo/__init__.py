@@ -101,8 +101,7 @@ DEMOS = [
         "p5.js 2.x in instance mode: a WEBGL canvas, a shader made with createShader(), "
         "a sphere and a torus turned by millis().",
         (0, 204, 255),
-        "centre: the sphere facing the camera, cyan #00ccff; violet at its rims and on the torus; "
-        "background #0b0d1a.",
+        "centre: the sphere facing the camera, cyan #00ccff; violet at its rims and on the torus; background #0b0d1a.",
     ),
     Demo(
         "Plasma rings",

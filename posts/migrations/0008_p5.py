@@ -4,15 +4,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('posts', '0007_post_html'),
+        ("posts", "0007_post_html"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='post',
-            name='render_model',
-            field=models.CharField(choices=[('svg', 'SVG'), ('canvas', 'Canvas 2D'), ('three', 'three.js'), ('shader', 'GLSL shader'), ('p5', 'p5.js')], max_length=16, verbose_name='render model'),
+            model_name="post",
+            name="render_model",
+            field=models.CharField(
+                choices=[
+                    ("svg", "SVG"),
+                    ("canvas", "Canvas 2D"),
+                    ("three", "three.js"),
+                    ("shader", "GLSL shader"),
+                    ("p5", "p5.js"),
+                ],
+                max_length=16,
+                verbose_name="render model",
+            ),
         ),
     ]
