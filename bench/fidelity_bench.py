@@ -73,6 +73,7 @@ def judge(captures):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=2, help="captures of each post and size (default 2)")
+    parser.add_argument("--render-model", help="only the posts of this render model, e.g. p5 (default: all)")
     args = parser.parse_args(argv)
 
     tmp = Path(tempfile.mkdtemp(prefix="imagesite-fidelity-bench-"))
@@ -101,6 +102,7 @@ def main(argv=None):
             ),
         )
         for example in EXAMPLES
+        if args.render_model in (None, example.render_model)
     ]
     sizes = [settings.CAPTURE_THUMB_SIZE, settings.CAPTURE_OG_SIZE]
     outcomes = asyncio.run(capture_all(posts, sizes, args.rounds))

@@ -6,7 +6,7 @@ const particles = [];
 function setup() {
   createCanvas(600, 600);
   background(12, 18, 40);
-  for (let i = 0; i < 300; i++) {
+  for (let i = 0; i < 200; i++) {
     particles.push(createVector(random(width), random(height)));
   }
 }

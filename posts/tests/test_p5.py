@@ -232,7 +232,7 @@ def test_a_fixed_size_canvas_is_framed_whole_without_white_bars_at_one_pixel_per
     assert near(image.getpixel((320, 240)), (0, 0, 255))  # the middle of the canvas, in the middle
     assert near(image.getpixel((5, 240)), (255, 0, 0), 40)  # the bars continue the red edges
     assert near(image.getpixel((635, 240)), (255, 0, 0), 40)
-    assert page.evaluate("[pixelDensity(), document.querySelector('canvas').width]") == [1, 400]
+    assert page.evaluate("[pixelDensity(), drawingContext.canvas.width]") == [1, 400]
 
 
 @pytest.mark.browser
@@ -244,7 +244,7 @@ def test_saves_download_nothing_and_mouse_is_at_zero(live_server, page, version)
         "window.mouse = [mouseX, mouseY, pmouseX, pmouseY]; }"
     )
     downloads = []
-    page.on("download", downloads.append)
+    page.on("download", lambda download: downloads.append(download))
     assert open_render(page, live_server, make_post("p5", code), mode="capture")["status"] == "ready"
     assert page.evaluate("__render.advance(200)")["status"] == "ready"
     assert downloads == []
@@ -257,10 +257,14 @@ def test_saves_download_nothing_and_mouse_is_at_zero(live_server, page, version)
     [
         (
             "",
-            "function preload() { img = loadImage('https://example.com/cat.png'); }",
+            "function preload() { img = loadImage('https://example.com/cat.png'); }\nfunction setup() {}",
             'loadImage("https://example.com/cat.png") was refused',
         ),
-        ("", "function preload() { font = loadFont('assets/Inter.ttf'); }", 'loadFont("assets/Inter.ttf") was refused'),
+        (
+            "",
+            "function preload() { font = loadFont('assets/Inter.ttf'); }\nfunction setup() {}",
+            'loadFont("assets/Inter.ttf") was refused',
+        ),
         ("", "function setup() { loadJSON('https://example.com/a.json', (data) => {}); }", "loadJSON"),
         (
             VERSION_2,

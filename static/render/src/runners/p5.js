@@ -45,8 +45,9 @@ function start() {
     });
   };
   // A sketch that stopped its loop (noLoop()) with nothing left to run has drawn its picture.
+  // (p5 1.x calls a global-mode sketch's hooks on window, where its methods are bound too.)
   const afterDraw = (sketch) => {
-    if (capture && !sketch._loop && !timersPending()) capturePreview();
+    if (capture && !sketch.isLooping() && !timersPending()) capturePreview();
   };
   // random(), randomGaussian(), shuffle() and noise() start from the post's seed; a sketch's own
   // randomSeed() or noiseSeed() (in preload, setup or later) replaces it.
