@@ -16,9 +16,9 @@ P5_DEMOS = [demo for demo in DEMOS if demo.render_model == "p5"]
 @pytest.mark.parametrize("demo", P5_DEMOS, ids=lambda demo: demo.file)
 def test_capturing_a_p5_post_twice_gives_the_same_bytes(db, capture_browser, demo):
     post = make_post("p5", demo.code)
-    # The worker's own timeout, not the tests' short one: 48 frames of a flow field on a busy machine.
-    first = capture_browser.capture(post, size=(640, 480), timeout=30)
-    second = capture_browser.capture(post, size=(640, 480), timeout=30)
+    # The worker's default timeout (20 s), not the tests' short one: 48 frames of a flow field, busy machine.
+    first = capture_browser.capture(post, size=(640, 480), timeout=20)
+    second = capture_browser.capture(post, size=(640, 480), timeout=20)
     assert first == second
     assert close_to(decode(first).getpixel((320, 240)), demo.centre, 40)
 
