@@ -236,7 +236,7 @@ EXAMPLES = [
     Example(
         "webgl-box.p5.js",
         "p5",
-        "WEBGL mode with p5's lights and materials, a fixed 480x480 canvas",
+        "WEBGL mode with p5's lights and materials, a fixed 320x320 canvas",
         [(0.5, 0.5, (40, 120, 255)), (0.5, 0.03, (250, 240, 200)), (0.03, 0.5, (250, 240, 200))],
     ),
     Example(

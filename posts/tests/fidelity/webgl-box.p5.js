@@ -1,6 +1,6 @@
 // WEBGL mode with p5's own lights and a fixed-size canvas, as in the p5 editor's 3D examples.
 function setup() {
-  createCanvas(480, 480, WEBGL);
+  createCanvas(320, 320, WEBGL);
 }
 
 function draw() {
@@ -9,5 +9,5 @@ function draw() {
   noStroke();
   ambientMaterial(40, 120, 255);
   rotateY(frameCount * 0.01);
-  box(120);
+  box(80);
 }
