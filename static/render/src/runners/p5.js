@@ -4,7 +4,7 @@ import { timersPending } from "../clock.js";
 import { runCode, whenLoaded } from "../code.js";
 import { guarded } from "../errors.js";
 import { ready } from "../frames.js";
-import { capturePreview, fail } from "../report.js";
+import { capturePreview, fail, status } from "../report.js";
 import { watchCanvasArt } from "./backdrop.js";
 import { whenSized } from "./canvas.js";
 import { afterLoad, callLateLoadListeners } from "./page.js";
@@ -101,7 +101,7 @@ function start() {
   // that awaits one would wait forever for a capture that waits for it: ready as soon as it does.
   if (capture) {
     const waitingForTime = () => {
-      if (shown) return;
+      if (shown || status === "error") return;
       if (timersPending()) afterSetup();
       else realSetTimeout(waitingForTime, 10);
     };
