@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("posts", "0007_post_html"),
+        ("posts", "0008_image_provenance"),
     ]
 
     operations = [
