@@ -37,6 +37,9 @@ def p5_versions():
     return {major: dependencies[f"p5-{major}"].rpartition("@")[2] for major in ("1", "2")}
 
 
+P5_SCRIPTS = ["vendor/p5/p5-1.min.js", "vendor/p5/p5-2.min.js"]
+
+
 def p5_script(code):
     """The static name of the p5.js bundle the code runs on."""
-    return f"vendor/p5/p5-{p5_major(code)}.min.js"
+    return P5_SCRIPTS[int(p5_major(code)) - 1]

@@ -9,7 +9,7 @@ from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.exceptions import ImproperlyConfigured
 from django.template.loader import get_template
 
-from posts.render.p5 import p5_script
+from posts.render.p5 import P5_SCRIPTS, p5_script
 
 HARNESS = "render/harness.js"
 THREE = "vendor/three/three.min.js"
@@ -27,13 +27,22 @@ def scripts_for(post):
     return [HARNESS]
 
 
+def model_scripts(render_model):
+    """Every script a post of this render model may load: a p5 post loads one of the two p5.js bundles."""
+    if render_model == "three":
+        return [HARNESS, THREE]
+    if render_model == "p5":
+        return [HARNESS, *P5_SCRIPTS]
+    return [HARNESS]
+
+
 def harness_version(render_model):
     """A hash of everything that renders a post of this model: its scripts and the harness page's template.
 
     Stored with each image (its provenance), so `capture_backfill --stale` finds what an older harness made.
     """
     digest = hashlib.sha256()
-    for path in [built_path(name) for name in scripts_for(render_model)] + [get_template(TEMPLATE).origin.name]:
+    for path in [built_path(name) for name in model_scripts(render_model)] + [get_template(TEMPLATE).origin.name]:
         with open(path, "rb") as file:
             digest.update(hashlib.sha256(file.read()).digest())
     return digest.hexdigest()[:16]

@@ -4,7 +4,7 @@ import pytest
 
 from posts.models import Post
 from posts.render.p5 import p5_major, p5_versions
-from posts.render.scripts import scripts_for
+from posts.render.scripts import harness_version, model_scripts, scripts_for
 from posts.tests.render_helpers import embed, make_post, near, open_render, screenshot
 
 VERSION_2 = "// p5.js 2.x\n"  # the comment that picks p5.js 2.x (posts/render/p5.py)
@@ -38,6 +38,9 @@ def test_a_p5_post_loads_the_harness_then_its_p5_bundle_and_shows_the_version(cl
     assert one.p5_version.startswith("1.11.") and two.p5_version.startswith("2.")
     assert p5_versions() == {"1": one.p5_version, "2": two.p5_version}
     assert Post(render_model="canvas", code="").p5_version is None
+    # An image's provenance names both bundles: a change to either marks p5 images stale.
+    assert model_scripts("p5") == ["render/harness.js", "vendor/p5/p5-1.min.js", "vendor/p5/p5-2.min.js"]
+    assert harness_version("p5") != harness_version("canvas")
     page = client.get(one.get_absolute_url()).content.decode()
     assert f"p5.js {one.p5_version}" in page
     harness = client.get(f"/posts/{two.pk}/render").content.decode()
