@@ -2,6 +2,7 @@ from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -152,7 +153,8 @@ class PostImageAdmin(admin.ModelAdmin):
 
 @admin.register(PostImageJob)
 class PostImageJobAdmin(admin.ModelAdmin):
-    list_display = ["post", "kind", "status", "attempts", "last_error", "run_after", "locked_by", "updated_at"]
+    # Short columns, so the list fits a laptop's window: the whole error and the worker are on the job's page.
+    list_display = ["post", "kind", "status", "attempts", "short_error", "run_after", "updated_at"]
     list_filter = ["status", "kind"]
     search_fields = ["=post__id", "post__title"]
     list_select_related = ["post"]
@@ -174,6 +176,10 @@ class PostImageJobAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    @admin.display(description=_("Last error"), ordering="last_error")
+    def short_error(self, job):
+        return Truncator(" ".join((job.last_error or "").split())).chars(80) or "—"
 
     @admin.action(description=_("Retry selected jobs"))
     def retry_selected(self, request, queryset):

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -43,7 +45,8 @@ class PostForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if "render_model" in self.fields:
             self.fields["render_model"].choices = RenderModel.choices
-            self.fields["render_model"].initial = RenderModel.SHADER
+            # Canvas 2D: plain JavaScript, the model most sketches are written for.
+            self.fields["render_model"].initial = RenderModel.CANVAS
 
     def clean_code(self):
         # Browsers send a textarea's line breaks as CRLF; store the code as it was typed.
@@ -62,3 +65,15 @@ class PostEditForm(PostForm):
 
     class Meta(PostForm.Meta):
         fields = ["title", "description", "capture_time", "code", "html"]
+
+
+STARTERS_DIR = Path(__file__).resolve().parent / "starters"
+
+
+def starter_sketches():
+    """Each render model's starter sketch (posts/starters/<model>.*), which the form's editor puts in an empty box."""
+    starters = {}
+    for path in sorted(STARTERS_DIR.iterdir()):
+        if path.stem in RenderModel.values:
+            starters[path.stem] = path.read_text(encoding="utf-8")
+    return starters

@@ -21,7 +21,7 @@ from rest_framework.request import Request
 from posts import services
 from posts.api.pagination import NewestFirstPagination
 from posts.api.throttling import UploadThrottle
-from posts.forms import PostEditForm, PostForm
+from posts.forms import PostEditForm, PostForm, starter_sketches
 from posts.images.card import CARD_SIZE
 from posts.models import RENDERED_FIELDS, ImageKind, Post, RenderModel
 from posts.render.document import render_url
@@ -100,6 +100,9 @@ class PostCreateView(LoginRequiredMixin, CreateView):
 
     template_name = "posts/new.html"
     form_class = PostForm
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(starters=starter_sketches(), **kwargs)
 
     def form_valid(self, form):
         throttle = UploadThrottle()

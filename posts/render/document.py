@@ -10,6 +10,7 @@ from django.conf import settings
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from posts.render.scripts import TEMPLATE, integrity, scripts_for
 
@@ -19,10 +20,22 @@ def render_url(post_id):
     return settings.RENDER_ORIGIN + reverse("posts:render", args=[post_id])
 
 
-def render_document(post, *, mode="live"):
+def harness_messages():
+    """The harness's own sentences, in the request's language: the harness has no catalogue of its own."""
+    return {
+        "svg_not_well_formed": _("SVG is not well-formed XML: %(detail)s"),
+        "svg_position": _("line %(line)s, column %(column)s: %(reason)s"),
+        "svg_root": _("The root element must be <svg>, not <%(tag)s>."),
+        "svg_not_shown": _("The SVG could not be shown as an image."),
+    }
+
+
+def render_document(post, *, mode="live", error=None):
     """The harness page for a post (saved or not), with its security headers.
 
-    The same for every request, so the view, the upload preview and the capture worker all call it.
+    The same for every request but for its language, so the view, the upload preview and the capture
+    worker all call it. `error` (a sentence) is reported as the draft's error instead of running it:
+    the upload preview's SVG is checked by the server's rule, so both say the same thing.
     """
     scripts = [{"name": name, "integrity": integrity(name)} for name in scripts_for(post)]
     post_data = {
@@ -35,6 +48,8 @@ def render_document(post, *, mode="live"):
         # The first 32 bits of the id: the same post always draws the same random numbers.
         "seed": int(str(post.pk).replace("-", "")[:8], 16),
         "mode": mode,
+        "messages": harness_messages(),
+        "error": error,
     }
     html = render_to_string(TEMPLATE, {"post_data": post_data, "scripts": scripts})
     response = HttpResponse(html)

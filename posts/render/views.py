@@ -9,8 +9,9 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 
-from posts.models import DEFAULT_CAPTURE_TIME, Post
+from posts.models import DEFAULT_CAPTURE_TIME, Post, RenderModel
 from posts.render.document import render_document
+from posts.validators import validate_svg
 
 DRAFT_NAMESPACE = uuid.UUID("5f0c1d1e-6a52-4c3e-9d8e-2b7f4a1c9e30")
 
@@ -65,4 +66,10 @@ def preview(request):
         if problem:
             return bad_request(problem[0])
         draft.capture_time = DEFAULT_CAPTURE_TIME  # a draft's capture time is only a convenience
+    if draft.render_model == RenderModel.SVG:
+        # The rule publishing applies, so the preview's error is the one the form would give.
+        try:
+            validate_svg(draft.code)
+        except ValidationError as exc:
+            return render_document(draft, error=exc.messages[0])
     return render_document(draft)

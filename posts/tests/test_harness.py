@@ -287,6 +287,7 @@ def test_post_reaches_the_page_only_as_json_data(client, db):
     html = response.content.decode()
     assert "<script>window.pwned" not in html
     data = json.loads(re.search(r'<script id="post-data" type="application/json">(.*?)</script>', html)[1])
+    assert set(data.pop("messages")) == {"svg_not_well_formed", "svg_position", "svg_root", "svg_not_shown"}
     assert data == {
         "id": str(post.pk),
         "render_model": "canvas",
@@ -295,6 +296,7 @@ def test_post_reaches_the_page_only_as_json_data(client, db):
         "capture_time": 1.5,
         "seed": int(post.pk.hex[:8], 16),
         "mode": "capture",
+        "error": None,
     }
 
 

@@ -1,6 +1,6 @@
 // The post page (and the render opened on its own): show the live render's state (and its error
 // log, as text), stop it if it hangs or leaves its frame, and copy the code.
-import { showState, showStopped } from './render-messages.js';
+import { showFailed, showState, showStopped } from './render-messages.js';
 import { watchFrames } from './watchdog.js';
 
 const frame = document.getElementById('post-render');
@@ -8,15 +8,20 @@ const statusLine = document.getElementById('render-status');
 const errorBox = document.getElementById('render-error');
 
 if (frame && statusLine && errorBox) {
+  const stage = frame.closest('.post-stage');
   showState({ status: 'loading', error: null, preview: null }, statusLine, errorBox);
   // Removing the frame frees its renderer, and lets this page finish loading.
   const stop = (text) => {
     watchdog.remove(frame);
     frame.remove();
     showStopped(text, statusLine, errorBox);
+    showFailed(stage, text);
   };
   const watchdog = watchFrames({
-    onState: (_frame, state) => showState(state, statusLine, errorBox),
+    onState: (_frame, state) => {
+      showState(state, statusLine, errorBox);
+      if (state.status === 'error') showFailed(stage, state.error ? state.error.message : statusLine.dataset.textError);
+    },
     onHung: () => stop(statusLine.dataset.textHung),
     onLeft: () => stop(statusLine.dataset.textLeft),
     hangMs: Number(statusLine.dataset.hangTimeout) || undefined,

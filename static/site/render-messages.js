@@ -54,3 +54,26 @@ export function showStopped(text, statusLine, errorBox) {
   errorBox.hidden = true;
   errorBox.textContent = '';
 }
+
+// Over a stage whose frame failed (an error, or stopped by the page): a placeholder in the site's
+// colours with the reason, as text, instead of the frame's blank page. `text` null takes it away.
+export function showFailed(stage, text) {
+  if (!stage) return;
+  let placeholder = stage.querySelector('.stage-failed');
+  if (text === null) {
+    stage.classList.remove('is-failed');
+    placeholder?.remove();
+    return;
+  }
+  if (!placeholder) {
+    placeholder = document.createElement('div');
+    placeholder.className = 'stage-failed';
+    placeholder.setAttribute('role', 'img');
+    placeholder.append(document.createElement('strong'), document.createElement('span'));
+    stage.append(placeholder);
+  }
+  placeholder.firstChild.textContent = stage.dataset.textFailed || '';
+  placeholder.lastChild.textContent = text.slice(0, 400);
+  placeholder.setAttribute('aria-label', `${placeholder.firstChild.textContent} ${placeholder.lastChild.textContent}`);
+  stage.classList.add('is-failed');
+}

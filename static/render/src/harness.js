@@ -53,5 +53,6 @@ Object.defineProperty(window, "__render", {
 });
 
 const run = RUNNERS[post.render_model];
-if (run) run();
+if (post.error) fail(post.render_model, post.error); // the server's verdict on a draft (the upload preview)
+else if (run) run();
 else fail("exception", `The harness has no runner for "${post.render_model}" posts.`);

@@ -12,16 +12,18 @@ const SLOW = 1e9;
 // svg: the post is shown as an image (<img> of a blob: URL), never inlined, so its scripts and
 // event handlers never run and it loads nothing; SMIL and CSS animations still play.
 export function runSvg() {
-  const doc = new DOMParser().parseFromString(addNamespaces(post.code), "image/svg+xml");
-  const problem = doc.querySelector("parsererror");
+  const parse = (source) => new DOMParser().parseFromString(source, "image/svg+xml");
+  const doc = parse(addNamespaces(post.code));
   const root = doc.documentElement;
-  if (problem) {
-    const detail = problem.querySelector("div") || problem;
-    fail("svg", `The SVG is not well-formed XML: ${detail.textContent.trim()}`);
+  if (doc.querySelector("parsererror")) {
+    // Said of the code as written, not of the namespaces added to it: parsed again as it is.
+    const problem = parse(post.code).querySelector("parsererror") || doc.querySelector("parsererror");
+    const detail = (problem.querySelector("div") || problem).textContent.trim();
+    fail("svg", say("svg_not_well_formed", { detail: position(detail) }));
     return;
   }
   if (root.namespaceURI !== SVG_NS || root.localName !== "svg") {
-    fail("svg", `The root element must be <svg>, not <${root.localName}>.`);
+    fail("svg", say("svg_root", { tag: root.localName }));
     return;
   }
   // Scale to fit: an image is only scaled with a viewBox, so make one from width and height.
@@ -47,8 +49,19 @@ export function runSvg() {
       window.addEventListener("resize", () => setBackdrop(img, aspect));
       ready();
     },
-    () => fail("svg", "The SVG could not be shown as an image."),
+    () => fail("svg", say("svg_not_shown", {})),
   );
+}
+
+// A sentence of the page's (post.messages, translated by the server) with its %(name)s filled in.
+function say(key, values) {
+  return post.messages[key].replace(/%\((\w+)\)s/g, (_all, name) => String(values[name]));
+}
+
+// Chromium's "error on line 1 at column 17: Opening and ending tag mismatch…", in the page's words.
+function position(detail) {
+  const match = /^error on line (\d+) at column (\d+): ([\s\S]*)$/.exec(detail);
+  return match ? say("svg_position", { line: match[1], column: match[2], reason: match[3].trim() }) : detail;
 }
 
 // Hand-written SVG often leaves out xmlns (fine inline in HTML, but then an image shows nothing)
