@@ -25,7 +25,7 @@ def harness_messages():
     return {
         "svg_not_well_formed": _("SVG is not well-formed XML: %(detail)s"),
         "svg_position": _("line %(line)s, column %(column)s: %(reason)s"),
-        "svg_root": _("The root element must be <svg>, not <%(tag)s>."),
+        "svg_root": _("The root element of an SVG post must be <svg>, not <%(tag)s>."),
         "svg_not_shown": _("The SVG could not be shown as an image."),
     }
 
