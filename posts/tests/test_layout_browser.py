@@ -26,7 +26,7 @@ def korean(chromium):
 
 def boxes(page, selector):
     return page.locator(selector).evaluate_all(
-        "elements => elements.map(e => { const r = e.getBoundingClientRect(); return {x: r.x, y: r.y, w: r.width, h: r.height}; })"
+        "elements => elements.map(e => e.getBoundingClientRect()).map(r => ({x: r.x, y: r.y, w: r.width, h: r.height}))"
     )
 
 
