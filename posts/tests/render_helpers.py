@@ -68,3 +68,14 @@ def screenshot(page_or_locator):
 
 def near(colour, expected, tolerance=24):
     return all(abs(a - b) <= tolerance for a, b in zip(colour, expected, strict=True))
+
+
+def fill_code(page, text):
+    """Put `text` in the upload form's code box as the form's own script does: into the textarea, then
+    "imagesite:set", which its editor (static/editor/) takes in and reports back as typing would."""
+    page.wait_for_selector(".field:has(#id_code) .cm-content")
+    page.evaluate(
+        "text => { const box = document.getElementById('id_code'); box.value = text;"
+        " box.dispatchEvent(new Event('imagesite:set')); }",
+        text,
+    )

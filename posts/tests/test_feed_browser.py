@@ -10,6 +10,7 @@ from PIL import Image
 from posts.images.storage import image_fields
 from posts.models import Post, PostImage, PostImageJob
 from posts.tests.conftest import png_bytes
+from posts.tests.render_helpers import fill_code
 from posts.views import LIVE_PREVIEW_CAP
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -223,7 +224,7 @@ def test_upload_form_previews_the_draft_and_publishes_it(live_server, page, user
     page.wait_for_url("**/posts/new")
     page.fill("#id_title", "Green field")
     page.select_option("#id_render_model", "canvas")
-    page.fill("#id_code", GREEN_CANVAS)
+    fill_code(page, GREEN_CANVAS)
     page.wait_for_function("() => document.getElementById('render-status').textContent.includes('Running live')")
     assert shows_colour(page, "#preview-frame", GREEN)
     page.click("button.button-primary")

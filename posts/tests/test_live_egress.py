@@ -15,6 +15,7 @@ from capture.browser import find_chromium
 from capture.tests.conftest import Canary
 from conftest import BROWSER_ARGS
 from posts.models import Post
+from posts.tests.render_helpers import fill_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -167,12 +168,12 @@ def test_a_draft_cannot_navigate_the_upload_preview(live_server, viewer, canary,
     page = viewer.page
     page.goto(live_server.url + "/posts/new")
     page.select_option("#id_render_model", "canvas")
-    page.fill("#id_code", navigating(canary, "location"))
+    fill_code(page, navigating(canary, "location"))
     page.wait_for_function("() => document.getElementById('render-status').textContent.includes('another page')")
     settle(page)
     # A fresh, empty frame stands in for the one the draft navigated; the next preview runs in it.
     assert page.locator("#preview-frame").get_attribute("src") == "about:blank"
-    page.fill("#id_code", "ctx.fillRect(0, 0, 10, 10);")
+    fill_code(page, "ctx.fillRect(0, 0, 10, 10);")
     page.wait_for_function("() => document.getElementById('render-status').textContent.includes('Running live')")
     assert reached(canary, viewer.log()) == []
 

@@ -321,7 +321,7 @@ def test_a_post_of_the_last_minute_is_dated_just_now(client, post):
 def test_the_filter_chips_speak_korean(client, db):
     html = client.get("/", HTTP_ACCEPT_LANGUAGE="ko").content.decode()
     chips = re.findall(r'<a class="filter" [^>]*>([^<]*)</a>', html)
-    assert chips == ["전체", "SVG", "Canvas 2D", "three.js", "GLSL 셰이더", "p5.js"]
+    assert chips == ["전체", "SVG", "캔버스 2D", "three.js", "GLSL 셰이더", "p5.js"]
 
 
 def test_the_admin_is_named_for_the_site(admin_client):

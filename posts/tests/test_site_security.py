@@ -10,6 +10,7 @@ from rest_framework.test import APIClient
 
 from posts.models import Post
 from posts.tests.conftest import CIRCLE_SVG
+from posts.tests.render_helpers import fill_code
 
 PASSWORD = "correct horse battery staple"
 LOGIN_PAGES = ["/accounts/login/", "/admin/login/"]
@@ -191,7 +192,7 @@ def test_app_pages_work_under_their_policies_without_a_violation(live_server, ch
         page.goto(live_server.url + urls[1])  # the post page: its live render is framed
         page.wait_for_function("() => document.getElementById('render-status').textContent.includes('Running live')")
         page.goto(live_server.url + "/posts/new")
-        page.fill("#id_code", CIRCLE_SVG)
+        fill_code(page, CIRCLE_SVG)
         page.select_option("#id_render_model", "svg")
         page.click("#preview-button")
         page.wait_for_function("() => document.getElementById('render-status').textContent.includes('Running live')")

@@ -9,6 +9,7 @@ import pytest
 from django.conf import settings
 
 from posts.models import Post
+from posts.tests.render_helpers import fill_code
 from posts.tests.test_feed_browser import GREEN, GREEN_CANVAS, card, shows_colour
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -101,11 +102,11 @@ def test_the_upload_preview_recovers_by_itself_once_the_code_is_fixed(live_serve
     page.add_init_script(shorter_hang_timeout("#render-status", 3000))
     page.goto(live_server.url + "/posts/new")
     page.select_option("#id_render_model", "canvas")
-    page.fill("#id_code", draft)
+    fill_code(page, draft)
     page.wait_for_function(
         f"() => (document.getElementById('render-status').textContent"
         f" + document.getElementById('render-error').textContent).includes({says!r})"
     )
-    page.fill("#id_code", GREEN_CANVAS)
+    fill_code(page, GREEN_CANVAS)
     status_says(page, "Running live")
     assert shows_colour(page, "#preview-frame", GREEN)
