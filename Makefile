@@ -83,7 +83,7 @@ var/frontend/vendor/p5/p5-2.min.js: static/render/src/vendor/p5-2.js node_module
 	$(ESBUILD) static/render/src/vendor/p5-2.js --define:IS_MINIFIED=true --minify --legal-comments=inline --outfile=$@
 
 # The upload form's code editor (CodeMirror 6 and its GLSL, JavaScript and XML modes), minified: the
-# form works without it, so only people who write a post download it (about 400 KB, 130 KB compressed).
+# form works without it, so only people who write a post download it (about 460 KB, 155 KB compressed).
 var/frontend/editor/editor.js: $(shell find static/editor/src -name "*.js") node_modules/.package-lock.json Makefile
 	$(ESBUILD) static/editor/src/editor.js --minify --legal-comments=inline --outfile=$@
 
