@@ -216,3 +216,13 @@ def test_without_javascript_the_plain_textarea_posts(author, live_server, chromi
         )
     finally:
         context.close()
+
+
+def test_on_a_phone_the_editor_scrolls_its_long_lines_inside_the_page(author, live_server, page):
+    page.set_viewport_size({"width": 390, "height": 844})
+    open_form(page, live_server)
+    for model in ("canvas", "three", "shader", "svg"):
+        page.select_option("#id_render_model", model)
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= 390, model
+        editor = page.locator(".field:has(#id_code) .cm-editor").bounding_box()
+        assert editor["x"] >= 0 and editor["x"] + editor["width"] <= 390
