@@ -36,6 +36,10 @@ def test_cards_in_a_row_are_as_tall_and_their_meta_is_one_line(live_server, page
     make_post(author, "Canvas", thumb=GREEN, minutes=2)
     make_post(author, "Another shader", render_model="shader", code=SHADER, thumb=GREEN, minutes=1)
     make_post(None, "No author", thumb=GREEN)
+    failed = services.post_create(
+        author=author, title="Capture failed", render_model="canvas", code=FAILS, capture_time=1, html=""
+    )
+    PostImageJob.objects.filter(post=failed).update(status="failed", last_error="exception: no")
     for viewport in (LAPTOP, {"width": 1000, "height": 800}, PHONE):
         page.set_viewport_size(viewport)
         page.goto(live_server.url + "/")
@@ -44,6 +48,9 @@ def test_cards_in_a_row_are_as_tall_and_their_meta_is_one_line(live_server, page
         for card in cards:
             rows.setdefault(round(card["y"]), []).append(card["h"])
         assert all(max(heights) - min(heights) < 1 for heights in rows.values()), (viewport, rows)
+        # The play button of the card whose capture failed sits on its picture: no body is taller.
+        assert page.locator(".card-play:not([hidden])").count() == 1
+        assert len({round(body["h"]) for body in boxes(page, ".card-body")}) == 1
         metas = boxes(page, ".card-meta")
         assert max(meta["h"] for meta in metas) < 30, metas  # one line (a badge's height), never two
         assert page.evaluate("() => document.documentElement.scrollWidth") <= viewport["width"]
