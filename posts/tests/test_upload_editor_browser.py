@@ -226,3 +226,16 @@ def test_on_a_phone_the_editor_scrolls_its_long_lines_inside_the_page(author, li
         assert page.evaluate("() => document.documentElement.scrollWidth") <= 390, model
         editor = page.locator(".field:has(#id_code) .cm-editor").bounding_box()
         assert editor["x"] >= 0 and editor["x"] + editor["width"] <= 390
+
+
+def test_another_account_on_the_same_browser_does_not_get_the_draft(author, live_server, page, django_user_model):
+    from django.test import Client
+
+    open_form(page, live_server)
+    page.fill("#id_title", "Mine")
+    page.wait_for_timeout(600)
+    sign_in(page, live_server, Client(), django_user_model.objects.create(username="other"))
+    open_form(page, live_server)
+    assert page.input_value("#id_title") == ""
+    kept = page.evaluate(f"() => JSON.parse(localStorage.getItem('imagesite:draft:{author.pk}')).title")
+    assert kept == "Mine"  # the author's draft, kept for them
