@@ -156,7 +156,7 @@ def test_the_admin_job_list_fits_a_laptop_window(live_server, page, admin_user, 
         PostImageJob.objects.filter(post=post).update(
             status="failed",
             attempts=3,
-            last_error="exception: ReferenceError: " + "undefinedFunction is not defined " * 30,
+            last_error="exception: ReferenceError: " + "undefinedFunction is not defined " * 12,
         )
     client.force_login(admin_user)
     cookie = {"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value}
