@@ -12,7 +12,8 @@ def checkout(tmp_path):
     """What `make frontend` reads, copied with its times, beside the real node_modules."""
     for name in ["Makefile", "package.json", "package-lock.json"]:
         shutil.copy2(BASE_DIR / name, tmp_path / name)
-    shutil.copytree(BASE_DIR / "static" / "render" / "src", tmp_path / "static" / "render" / "src")
+    for bundled in ["render", "editor"]:
+        shutil.copytree(BASE_DIR / "static" / bundled / "src", tmp_path / "static" / bundled / "src")
     (tmp_path / "node_modules").symlink_to(BASE_DIR / "node_modules")
     return tmp_path
 
