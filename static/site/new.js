@@ -35,6 +35,7 @@ if (form && previewButton && frame) {
     }
   })();
   const saveDraft = () => {
+    if (!draftKey) return; // the edit page keeps no draft: the post is saved
     const draft = Object.fromEntries(DRAFT_FIELDS.map((name) => [name, fields[name].value]));
     try {
       storage?.setItem(draftKey, JSON.stringify(draft));
@@ -43,6 +44,7 @@ if (form && previewButton && frame) {
     }
   };
   const restoreDraft = () => {
+    if (!draftKey) return false;
     let draft = null;
     try {
       draft = JSON.parse(storage?.getItem(draftKey) || 'null');
@@ -107,12 +109,13 @@ if (form && previewButton && frame) {
   let previewFailed = false;
   form.addEventListener('submit', (event) => {
     if (event.submitter === previewButton) return;
-    if (previewFailed && draft() === previewed && !window.confirm(form.dataset.textConfirm)) {
+    const question = form.dataset.textConfirm;
+    if (question && previewFailed && draft() === previewed && !window.confirm(question)) {
       event.preventDefault();
       return;
     }
     clearTimeout(saveTimer);
-    storage?.removeItem(draftKey);
+    if (draftKey) storage?.removeItem(draftKey);
   });
 
   let timer = 0;
