@@ -7,6 +7,7 @@ from posts import jobs, services
 from posts.images.storage import save_image
 from posts.models import Post
 from posts.tests.conftest import CIRCLE_SVG, png_bytes
+from posts.tests.render_helpers import fill_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -57,7 +58,7 @@ def test_the_edit_form_previews_the_changed_code_and_saves_it(live_server, page,
     page.goto(live_server.url + f"/posts/{post.pk}/edit")
     page.wait_for_function("() => document.getElementById('render-status').textContent.includes('Running live')")
 
-    page.fill("#id_code", CIRCLE_SVG.replace("#e33", "#3a3"))
+    fill_code(page, CIRCLE_SVG.replace("#e33", "#3a3"))
     page.fill("#id_title", "Green circle")
     page.click("button.button-primary")
 
