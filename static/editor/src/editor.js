@@ -30,6 +30,7 @@ const LANGUAGES = {
   svg: () => xml(),
   canvas: () => javascript(),
   three: () => javascript(),
+  p5: () => javascript(),
   shader: () => StreamLanguage.define(shader),
   html: () => xml(),
 };
