@@ -232,8 +232,38 @@ STATICFILES_DIRS = [
     # Built by `make frontend`: the render harness, three.js and p5.js (from the pinned npm packages, never a CDN).
     BASE_DIR / "var" / "frontend",
 ]
+# Captured images (docs/storage.md): "db" keeps them in the post_image rows, as the seed does;
+# "files" in a directory served at IMAGE_FILES_URL; "s3" in any S3-compatible bucket.
+IMAGE_STORAGE = env("IMAGE_STORAGE", "db")
+if IMAGE_STORAGE not in {"db", "files", "s3"}:
+    raise ImproperlyConfigured(f"IMAGE_STORAGE must be db, files or s3, not {IMAGE_STORAGE!r}.")
+IMAGE_FILES_DIR = Path(env("IMAGE_FILES_DIR", BASE_DIR / "var" / "images"))
+IMAGE_FILES_URL = env("IMAGE_FILES_URL", "/images/")
+if not re.fullmatch(r"(https?://[^/\s]+)?/(\S*/)?", IMAGE_FILES_URL):
+    raise ImproperlyConfigured(
+        f"IMAGE_FILES_URL must be a path or URL ending in /, such as /images/, not {IMAGE_FILES_URL!r}."
+    )
+# When set, object URLs are this + the object's name (a CDN in front of the files or the bucket's images/).
+IMAGE_CDN_URL = env("IMAGE_CDN_URL", "")
+if IMAGE_CDN_URL and not re.fullmatch(r"https?://[^/\s]+(/\S*)?/", IMAGE_CDN_URL):
+    raise ImproperlyConfigured(
+        f"IMAGE_CDN_URL must be an http(s) URL ending in /, such as https://cdn.example.com/images/, "
+        f"not {IMAGE_CDN_URL!r}."
+    )
+# A replaced object is deleted by `manage.py images_sweep` this long after nothing points at it,
+# so pages and caches that still name it keep working meanwhile.
+IMAGE_RETIRED_GRACE_HOURS = env_int("IMAGE_RETIRED_GRACE_HOURS", 48)
+AWS_STORAGE_BUCKET_NAME = env("AWS_STORAGE_BUCKET_NAME")
+if IMAGE_STORAGE == "s3" and not AWS_STORAGE_BUCKET_NAME:
+    raise ImproperlyConfigured("IMAGE_STORAGE=s3 needs AWS_STORAGE_BUCKET_NAME (and the AWS_* settings it uses).")
+IMAGE_CACHE_CONTROL = "public, max-age=86400, immutable"
+
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "images-files": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": IMAGE_FILES_DIR, "base_url": IMAGE_FILES_URL, "file_permissions_mode": 0o644},
+    },
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -242,6 +272,25 @@ STORAGES = {
         )
     },
 }
+if AWS_STORAGE_BUCKET_NAME:
+    # django-storages reads the credentials itself (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or
+    # the machine's role); objects live under images/ in the bucket, public, cached for good.
+    STORAGES["images-s3"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            "endpoint_url": env("AWS_S3_ENDPOINT_URL"),
+            "region_name": env("AWS_S3_REGION_NAME"),
+            "access_key": env("AWS_ACCESS_KEY_ID"),
+            "secret_key": env("AWS_SECRET_ACCESS_KEY"),
+            "location": "images",
+            "querystring_auth": False,
+            "file_overwrite": False,
+            "object_parameters": {"CacheControl": IMAGE_CACHE_CONTROL},
+        },
+    }
+if IMAGE_STORAGE != "db":
+    STORAGES["images"] = STORAGES[f"images-{IMAGE_STORAGE}"]
 
 # Captured images with IMAGE_STORAGE=files: the directory they are written to and the URL prefix
 # they are served at (by nginx in production, docs/production.md).
@@ -269,6 +318,17 @@ if BEHIND_PROXY:
     # Only behind a proxy that sets these headers itself; otherwise clients could spoof them.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# Where pages may load images from besides this site: the CDN, the files' host or the bucket.
+IMAGE_ORIGINS = sorted(
+    {
+        f"{parts.scheme}://{parts.netloc}"
+        for url in (IMAGE_CDN_URL, IMAGE_FILES_URL, env("AWS_S3_ENDPOINT_URL", "") if AWS_STORAGE_BUCKET_NAME else "")
+        if (parts := urlsplit(url)).netloc
+    }
+)
+if AWS_STORAGE_BUCKET_NAME and not env("AWS_S3_ENDPOINT_URL"):
+    IMAGE_ORIGINS.append("https://*.amazonaws.com")
+
 # Our own pages (the render harness sends its own, stricter policy): scripts and everything else
 # only from this site, frames only of the render harness, no plugins, no other site may frame us.
 CONTENT_SECURITY_POLICY = {
@@ -277,7 +337,7 @@ CONTENT_SECURITY_POLICY = {
         "script-src": ["'self'"],
         # Inline style attributes (the admin's widgets, our image previews); CSS loads nothing else.
         "style-src": ["'self'", "'unsafe-inline'"],
-        "img-src": ["'self'", "data:"],
+        "img-src": ["'self'", "data:", *IMAGE_ORIGINS],
         "frame-src": ["'self'", RENDER_ORIGIN] if RENDER_ORIGIN else ["'self'"],
         "connect-src": ["'self'"],
         "object-src": ["'none'"],

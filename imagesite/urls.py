@@ -1,9 +1,11 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from posts.images.views import image_file
 from posts.metrics import metrics
 
 admin.site.site_header = _("imagesite administration")
@@ -30,3 +32,6 @@ urlpatterns = [
     path("metrics", metrics, name="metrics"),
     path("", include("posts.urls")),
 ]
+if settings.IMAGE_FILES_URL.startswith("/"):
+    # The files backend's objects, for `make run` and a bare gunicorn; a front server answers these first.
+    urlpatterns.insert(0, path(f"{settings.IMAGE_FILES_URL[1:]}<str:name>", image_file, name="image-file"))

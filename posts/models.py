@@ -3,6 +3,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.storage import storages
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Prefetch, Q, Subquery
@@ -40,6 +41,18 @@ class ImageKind(models.TextChoices):
     OG = "og", _("Open Graph image")
 
 
+class ImageStorage(models.TextChoices):
+    """Where an image's bytes live (docs/storage.md); IMAGE_STORAGE picks it for new captures."""
+
+    DB = "db", _("database")
+    FILES = "files", _("files")
+    S3 = "s3", _("object storage (S3)")
+
+
+# The stored formats, with each one's file extension; objects are named <sha256>.<extension>.
+EXTENSIONS = {"image/png": "png", "image/webp": "webp", "image/avif": "avif"}
+
+
 # The fields that decide what a capture shows: changing one means capturing again.
 RENDERED_FIELDS = ("render_model", "code", "html", "capture_time")
 
@@ -52,6 +65,7 @@ class PostQuerySet(models.QuerySet):
             thumb_sha256=Subquery(thumb.values("sha256")[:1]),
             thumb_width=Subquery(thumb.values("width")[:1]),
             thumb_height=Subquery(thumb.values("height")[:1]),
+            thumb_storage=Subquery(thumb.values("storage")[:1]),
         )
 
     def for_listing(self):
@@ -67,6 +81,11 @@ class PostQuerySet(models.QuerySet):
         """A post with its author, thumbnail, images (without their bytes) and jobs, in three queries."""
         images = Prefetch("images", queryset=PostImage.objects.without_data().order_by("kind"))
         return self.with_thumb().prefetch_related(images, "jobs")
+
+    def with_thumb_variants(self):
+        """Prefetch the thumbnail's variants (WebP, AVIF, 2×) as thumb_variants, for the feed's <picture>."""
+        variants = PostImageVariant.objects.without_data().filter(kind=ImageKind.THUMB)
+        return self.prefetch_related(Prefetch("variants", queryset=variants, to_attr="thumb_variants"))
 
     def of_render_model(self, render_model):
         """Posts of one render model; an unknown one raises ValidationError (the caller answers 404 or 400)."""
@@ -181,28 +200,65 @@ class Post(models.Model):
     @property
     def thumb_url(self):
         """The thumbnail's versioned URL, or None; needs the with_thumb() annotation."""
-        return image_url(self.pk, ImageKind.THUMB, self.thumb_sha256) if self.thumb_sha256 else None
+        if not self.thumb_sha256:
+            return None
+        return image_url(self.pk, ImageKind.THUMB, self.thumb_sha256, storage=self.thumb_storage)
 
 
-def image_url(post_id, kind, sha256):
-    """The one builder of image URLs: versioned, so a new capture has a new URL and the old one is cached forever."""
-    return f"{reverse('api:post-image', args=[post_id])}?kind={kind}&v={sha256[:12]}"
+def object_name(sha256, mime):
+    """An object's name in its storage: content-addressed, so it is written once and never changes."""
+    return f"{sha256}.{EXTENSIONS[mime]}"
 
 
-class PostImageQuerySet(models.QuerySet):
+def image_url(post_id, kind, sha256, *, storage=ImageStorage.DB, mime="image/png", version=None, scale=1):
+    """The one builder of image URLs; each names its content, so a new capture has a new URL.
+
+    Images in the database are served by the image endpoint (versioned by the capture's sha256,
+    `version`, which is sha256 itself for the PNG); the others are their object's URL, at
+    IMAGE_CDN_URL when that is set.
+    """
+    if storage == ImageStorage.DB:
+        url = f"{reverse('api:post-image', args=[post_id])}?kind={kind}&v={(version or sha256)[:12]}"
+        return f"{url}&scale={scale}" if scale != 1 else url
+    name = object_name(sha256, mime)
+    if settings.IMAGE_CDN_URL:
+        return settings.IMAGE_CDN_URL + name
+    return storages[f"images-{storage}"].url(name)
+
+
+class StoredImageQuerySet(models.QuerySet):
     def without_data(self):
         return self.defer("data")
 
 
-class PostImage(models.Model):
-    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="images")
+class StoredImage(models.Model):
+    """An image's bytes and what describes them: in `data`, or an object named by its sha256 elsewhere."""
+
     kind = models.CharField(max_length=8, choices=ImageKind.choices)
     mime = models.CharField(max_length=64, default="image/png")
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()
     bytes = models.PositiveIntegerField()
     sha256 = models.CharField(max_length=64)
-    data = models.BinaryField()
+    storage = models.CharField(_("stored in"), max_length=8, choices=ImageStorage.choices, default=ImageStorage.DB)
+    data = models.BinaryField(null=True, help_text=_("The bytes, when stored in the database."))
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = StoredImageQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    @property
+    def object_name(self):
+        return object_name(self.sha256, self.mime)
+
+
+class PostImage(StoredImage):
+    """A post's captured PNG of one kind: the image every variant is derived from."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="images")
     is_flat = models.BooleanField(
         _("one flat colour"), default=False, help_text=_("The capture is a single colour: often a bug, not the art.")
     )
@@ -225,10 +281,6 @@ class PostImage(models.Model):
     capture_ms = models.PositiveIntegerField(
         _("capture duration (ms)"), null=True, blank=True, help_text=_("Wall time of the browser's capture.")
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    objects = PostImageQuerySet.as_manager()
 
     class Meta:
         db_table = "post_image"
@@ -241,11 +293,48 @@ class PostImage(models.Model):
 
     @property
     def url(self):
-        return image_url(self.post_id, self.kind, self.sha256)
+        return image_url(self.post_id, self.kind, self.sha256, storage=self.storage)
 
     @property
     def version(self):
         return self.sha256[:12]
+
+
+class PostImageVariant(StoredImage):
+    """The same capture in another format (WebP, AVIF) or at twice the density, for the feed and the endpoint."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="variants")
+    scale = models.PositiveSmallIntegerField(default=1)
+    version = models.CharField(max_length=64, help_text=_("The sha256 of the captured PNG this was made with."))
+
+    class Meta:
+        db_table = "post_image_variant"
+        constraints = [
+            models.UniqueConstraint(fields=["post", "kind", "mime", "scale"], name="uniq_post_image_variant")
+        ]
+
+    def __str__(self):
+        return f"{self.post_id} {self.kind} {self.mime} {self.scale}x"
+
+    @property
+    def url(self):
+        kind, storage, mime, scale = self.kind, self.storage, self.mime, self.scale
+        return image_url(self.post_id, kind, self.sha256, storage=storage, mime=mime, version=self.version, scale=scale)
+
+
+class RetiredImageObject(models.Model):
+    """An object no image row names any more: `manage.py images_sweep` deletes it after the grace period."""
+
+    storage = models.CharField(max_length=8, choices=ImageStorage.choices)
+    name = models.CharField(max_length=100)
+    retired_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        db_table = "post_image_retired"
+        constraints = [models.UniqueConstraint(fields=["storage", "name"], name="uniq_retired_object")]
+
+    def __str__(self):
+        return f"{self.storage}:{self.name}"
 
 
 class JobStatus(models.TextChoices):

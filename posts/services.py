@@ -8,6 +8,7 @@ from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from posts import jobs
+from posts.images import storage
 from posts.models import RENDERED_FIELDS, JobStatus, Post, PostImage
 
 logger = logging.getLogger(__name__)
@@ -98,5 +99,7 @@ def post_recapture(post, *, priority=None):
 
 
 def post_delete(post):
-    """Delete a post with its images and jobs."""
-    post.delete()
+    """Delete a post with its images and jobs; its image objects are retired, for images_sweep to delete."""
+    with transaction.atomic():
+        storage.retire_post(post)
+        post.delete()

@@ -1,28 +1,36 @@
 """Serving stored images with validators that let every cache do the right thing.
 
-The image endpoint is the site's hottest path, so it is answered by a middleware right after
-WhiteNoise with one plain SQL lookup (see serve_images_early); the URLconf routes the same URL
-here too, for reverse() and the schema.
+The image endpoint is the site's hottest path while images are in the database, so it is
+answered by a middleware right after WhiteNoise with one plain SQL lookup (see
+serve_images_early); the URLconf routes the same URL here too, for reverse() and the schema.
+Images kept as files or objects are served by whatever serves those (nginx, the CDN, or
+image_file below), and the endpoint only redirects to them.
 """
 
 import re
 import uuid
 
+from django.conf import settings
 from django.db import connection
-from django.http import HttpResponse, HttpResponseNotModified, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
-from django.views.decorators.http import require_safe
+from django.utils.cache import get_conditional_response, patch_vary_headers
+from django.views.decorators.http import etag, require_safe
 
 from posts.images import card
-from posts.models import ImageKind, Post, PostImage
+from posts.images.storage import object_storage
+from posts.models import ImageKind, ImageStorage, Post, PostImage, PostImageVariant, image_url
 
-IMMUTABLE = "public, max-age=86400, immutable"
+IMMUTABLE = settings.IMAGE_CACHE_CONTROL
 REVALIDATE = "public, no-cache"
 # The OG URL is fixed while its image changes (text card, then the capture, then recaptures), so
 # caches keep it briefly and then revalidate with the ETag; the text card is replaced soonest.
 STORED_OG_CACHE_CONTROL = "public, max-age=300"
 CARD_CACHE_CONTROL = "public, max-age=60"
 DETAIL_SCHEMA = {"type": "object", "properties": {"detail": {"type": "string"}}, "required": ["detail"]}
+# Variant formats a client may ask for by Accept, best first; a client that names neither gets the PNG.
+NEGOTIATED = ("image/avif", "image/webp")
+SCALES = ("1", "2")
 
 
 def error(status, detail):
@@ -31,53 +39,101 @@ def error(status, detail):
     return response
 
 
-def etag_matches(if_none_match, sha256):
-    """True if an If-None-Match header names this image; weak and strong tags both match."""
-    for tag in if_none_match.split(","):
-        tag = tag.strip()
-        if tag == "*" or tag.removeprefix("W/") == f'"{sha256}"':
-            return True
-    return False
+def accepted_variants(request):
+    """The variant formats the client names in Accept (with a non-zero q), best first.
 
-
-def read_image_row(post_id, kind, *, with_data):
-    """One image's stored columns, by primary-key-prefix lookup on (post_id, kind), or None.
-
-    Plain SQL: this is the hottest read in the site, and building the same ORM query on every
-    request cost several times what the database takes to answer it (see bench/).
+    Only named types count: a bare */* (curl, link-preview bots) gets the PNG every client reads.
     """
-    columns = ["sha256", "mime", "bytes"] + (["data"] if with_data else [])
-    table = PostImage._meta.db_table
+    named = set()
+    for item in request.headers.get("Accept", "").split(","):
+        media_type, *params = (part.strip() for part in item.split(";"))
+        if not any(param.replace(" ", "") in {"q=0", "q=0.0", "q=0.00", "q=0.000"} for param in params):
+            named.add(media_type.lower())
+    return [mime for mime in NEGOTIATED if mime in named]
+
+
+def read_image_row(post_id, kind, *, with_data, mimes=(), scale=1):
+    """One image's stored columns, by primary-key-prefix lookup, or None.
+
+    The best of `mimes` among the variants at `scale` if there is one, else the captured PNG (at
+    scale 1). Plain SQL: this is the hottest read in the site, and building the same ORM query on
+    every request cost several times what the database takes to answer it (see bench/).
+    """
+    columns = ["sha256", "version", "mime", "bytes", "storage"] + (["data"] if with_data else [])
     post_id = PostImage._meta.get_field("post").target_field.get_db_prep_value(post_id, connection)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {', '.join(columns)} FROM {table} WHERE post_id = %s AND kind = %s", [post_id, kind])
+        if mimes or scale != 1:
+            mimes = list(mimes) + (["image/png"] if scale != 1 else [])
+            order = " ".join(f"WHEN %s THEN {rank}" for rank in range(len(mimes)))
+            cursor.execute(
+                f"SELECT {', '.join(columns)} FROM {PostImageVariant._meta.db_table} "
+                f"WHERE post_id = %s AND kind = %s AND scale = %s AND mime IN ({', '.join(['%s'] * len(mimes))}) "
+                f"ORDER BY CASE mime {order} END LIMIT 1",
+                [post_id, kind, scale, *mimes, *mimes],
+            )
+            found = cursor.fetchone()
+            if found:
+                return dict(zip(columns, found, strict=True))
+        png_columns = ", ".join("sha256 AS version" if c == "version" else c for c in columns)
+        cursor.execute(
+            f"SELECT {png_columns} FROM {PostImage._meta.db_table} WHERE post_id = %s AND kind = %s", [post_id, kind]
+        )
         found = cursor.fetchone()
     return dict(zip(columns, found, strict=True)) if found else None
 
 
-def stored_image_response(request, *, post_id, kind, cache_control):
-    """The stored image as a response (200, or 304 when the client has it), or None if there is none.
+def stored_image_response(request, *, post_id, kind, cache_control, scale=1):
+    """The stored image as a response, or None if there is none.
 
-    The hash is read first and alone when the client may already have the image, so a 304
-    never loads the image data.
+    From the database: 200 (or 304 when the client has it) with the format the client's Accept
+    prefers; elsewhere, a redirect to the object's URL. The hash is read first and alone when
+    the client may already have the image, so a 304 never loads the image data.
     """
     if_none_match = request.headers.get("If-None-Match")
     needs_data = request.method == "GET" and not if_none_match
-    row = read_image_row(post_id, kind, with_data=needs_data)
+    mimes = accepted_variants(request)
+    row = read_image_row(post_id, kind, with_data=needs_data, mimes=mimes, scale=scale)
     if row is None:
         return None
-    headers = {"ETag": f'"{row["sha256"]}"', "Cache-Control": cache_control(row), "X-Content-Type-Options": "nosniff"}
-    if if_none_match and etag_matches(if_none_match, row["sha256"]):
-        response = HttpResponseNotModified()
+    etag = f'"{row["sha256"]}"'
+    headers = {"ETag": etag, "Cache-Control": cache_control(row), "X-Content-Type-Options": "nosniff"}
+    response = get_conditional_response(request, etag=etag)
+    if response is not None:
+        pass
+    elif row["storage"] != ImageStorage.DB:
+        response = HttpResponseRedirect(
+            image_url(post_id, kind, row["sha256"], storage=row["storage"], mime=row["mime"])
+        )
     elif request.method == "HEAD":
         response = HttpResponse(content_type=row["mime"])
         headers["Content-Length"] = str(row["bytes"])
     else:
-        data = row["data"] if needs_data else read_image_row(post_id, kind, with_data=True)["data"]
+        data = (
+            row["data"]
+            if needs_data
+            else read_image_row(post_id, kind, with_data=True, mimes=mimes, scale=scale)["data"]
+        )
         response = HttpResponse(bytes(data), content_type=row["mime"])
         headers["Content-Length"] = str(len(data))
     for name, value in headers.items():
         response[name] = value
+    patch_vary_headers(response, ["Accept"])
+    response.same_in_every_language = True
+    return response
+
+
+OBJECT_NAME = re.compile(r"^[0-9a-f]{64}\.(png|webp|avif)$")
+
+
+@require_safe
+@etag(lambda request, name: name.partition(".")[0])
+def image_file(request, name):
+    """GET|HEAD IMAGE_FILES_URL<name>: a files-backend object, for when no front server serves them."""
+    storage = object_storage(ImageStorage.FILES)
+    if not OBJECT_NAME.match(name) or not storage.exists(name):
+        raise Http404("No such image.")
+    response = FileResponse(storage.open(name, "rb"))
+    response["Cache-Control"] = IMMUTABLE
     response.same_in_every_language = True
     return response
 
@@ -141,11 +197,16 @@ def post_image(request, post_id):
     except ValueError:
         return error(404, "No such post.")
 
+    scales = request.GET.getlist("scale")
+    if len(scales) > 1 or (scales and scales[0] not in SCALES):
+        return error(400, f"Give scale at most once, as one of: {', '.join(SCALES)}.")
+
     def cache_control(row):
         # Only a URL that names the current version may be cached for good: a recapture changes it.
-        return IMMUTABLE if versions and versions[0] == row["sha256"][:12] else REVALIDATE
+        return IMMUTABLE if versions and versions[0] == row["version"][:12] else REVALIDATE
 
-    response = stored_image_response(request, post_id=post_id, kind=kinds[0], cache_control=cache_control)
+    scale = int(scales[0]) if scales else 1
+    response = stored_image_response(request, post_id=post_id, kind=kinds[0], cache_control=cache_control, scale=scale)
     if response is None:
         if Post.objects.filter(pk=post_id).exists():
             return error(404, "This post has no image of that kind yet.")
@@ -170,14 +231,13 @@ def opengraph_image(request, post_id):
         "render_model_label": post.get_render_model_display(),
         "author": post.author.get_username() if post.author else "",
     }
-    etag = card.card_etag(**text)
-    if etag_matches(request.headers.get("If-None-Match", ""), etag):
-        response = HttpResponseNotModified()
-    else:
+    etag = f'"{card.card_etag(**text)}"'
+    response = get_conditional_response(request, etag=etag)
+    if response is None:
         data = card.render_card(**text)
         response = HttpResponse(b"" if request.method == "HEAD" else data, content_type="image/png")
         response["Content-Length"] = str(len(data))
-    response["ETag"] = f'"{etag}"'
+    response["ETag"] = etag
     response["Cache-Control"] = CARD_CACHE_CONTROL
     response["X-Content-Type-Options"] = "nosniff"
     return response

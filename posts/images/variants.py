@@ -1,0 +1,65 @@
+"""The smaller formats made from each capture: WebP and (where Pillow has it) AVIF, at 1× and 2×.
+
+The qualities were chosen by `make bench` (bench/images_bench.py): the lowest whose PSNR against
+the captured PNG stays above VISIBLE_LOSS_PSNR on every demo and benchmark post.
+"""
+
+import functools
+import hashlib
+import io
+
+from PIL import Image, features
+
+from posts.models import ImageKind
+
+WEBP_QUALITY = 90
+AVIF_QUALITY = 80
+# Below this PSNR (dB) against the PNG a difference can be seen on a careful look; above it, not.
+VISIBLE_LOSS_PSNR = 40.0
+# The kinds that get a 2× variant: the feed shows thumbnails on high-density screens; og:image stays 1×.
+KINDS_WITH_2X = {ImageKind.THUMB}
+
+
+@functools.cache
+def formats():
+    """(mime, Pillow format, save options) of each variant format this Pillow can write, best first."""
+    found = []
+    if features.check("avif"):
+        found.append(("image/avif", "AVIF", {"quality": AVIF_QUALITY, "speed": 6}))
+    if features.check("webp"):
+        found.append(("image/webp", "WEBP", {"quality": WEBP_QUALITY, "method": 4}))
+    return tuple(found)
+
+
+def encode(image, pillow_format, options):
+    buffer = io.BytesIO()
+    image.save(buffer, pillow_format, **options)
+    return buffer.getvalue()
+
+
+def fields(data, mime, size, scale):
+    return {
+        "mime": mime,
+        "width": size[0],
+        "height": size[1],
+        "bytes": len(data),
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "data": data,
+        "scale": scale,
+    }
+
+
+def derive(data, *, kind, data_2x=None):
+    """The variants of a capture: each format at 1×, and the 2× PNG and its formats when the worker took one."""
+    sources = [(data, 1)]
+    if data_2x is not None and kind in KINDS_WITH_2X:
+        sources.append((data_2x, 2))
+    result = []
+    for source, scale in sources:
+        with Image.open(io.BytesIO(source)) as image:
+            image = image.convert("RGBA" if image.mode in ("RGBA", "LA", "P") else "RGB")
+            if scale != 1:
+                result.append(fields(source, "image/png", image.size, scale))
+            for mime, pillow_format, options in formats():
+                result.append(fields(encode(image, pillow_format, options), mime, image.size, scale))
+    return result
