@@ -57,7 +57,13 @@ def put_object(backend, name, data):
     RetiredImageObject.objects.filter(storage=backend, name=name).delete()
     storage = object_storage(backend)
     if storage.exists(name):
-        return
+        if storage.size(name) == len(data):
+            return
+        # A files-backend write cut short by a killed process (an S3 PUT is all or nothing).
+        logger.warning(
+            "replacing the torn object %s:%s (%d bytes, not %d)", backend, name, storage.size(name), len(data)
+        )
+        storage.delete(name)
     content = ContentFile(data)
     content.content_type = next(mime for mime, ext in EXTENSIONS.items() if name.endswith(f".{ext}"))
     saved = storage.save(name, content)

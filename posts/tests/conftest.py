@@ -78,7 +78,9 @@ def selects_image_data(queries):
 
 PUBLIC_IMAGES_POLICY = """{
   "Version": "2012-10-17",
-  "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::BUCKET/images/*"}]
+  "Statement": [
+    {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::BUCKET/images/*"}
+  ]
 }"""
 
 

@@ -1,9 +1,12 @@
 import hashlib
 import io
+import os
 import subprocess
 import sys
+import time
 import urllib.request
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -247,21 +250,23 @@ def test_a_killed_images_move_process_resumes_and_the_site_serves_throughout(cli
         save_image(post=other, kind="thumb", data=datas[other.pk])
     settings_file = tmp_path / "move_settings.py"
     settings_file.write_text(
+        "from pathlib import PosixPath\n"
         "from imagesite.settings import *\n"
         f"STORAGES = {{**STORAGES, 'images-files': {image_storages.STORAGES['images-files']!r}}}\n"
-        "from pathlib import PosixPath\n"
     )
     env = {
-        **__import__("os").environ,
+        **os.environ,
         "DATABASE_URL": database_url(),
         "DJANGO_SETTINGS_MODULE": "move_settings",
         "PYTHONPATH": f"{tmp_path}:{BASE_DIR}",
     }
     command = [sys.executable, "manage.py", "images_move", "--to", "files", "--no-progress"]
     process = subprocess.Popen(command, cwd=BASE_DIR, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    deadline = __import__("time").monotonic() + 60
+    deadline = time.monotonic() + 60
     while not PostImage.objects.filter(storage="files").exists():
-        assert __import__("time").monotonic() < deadline, process.stdout.read() if process.poll() is not None else ""
+        assert process.poll() is None, process.stdout.read()
+        assert time.monotonic() < deadline
+        time.sleep(0.005)
     process.kill()
     process.wait()
     for pk, data in datas.items():
@@ -273,3 +278,13 @@ def test_a_killed_images_move_process_resumes_and_the_site_serves_throughout(cli
     assert not PostImage.objects.exclude(storage="files").exists()
     for pk, data in datas.items():
         assert fetch(client, PostImage.objects.get(post_id=pk).url)[:2] == (200, data)
+
+
+def test_a_torn_object_left_by_a_killed_writer_is_written_again(post, image_storages):
+    image_storages.IMAGE_STORAGE = "files"
+    data = noise_png(12)
+    name = f"{hashlib.sha256(data).hexdigest()}.png"
+    (Path(object_storage("files").location)).mkdir(parents=True, exist_ok=True)
+    Path(object_storage("files").path(name)).write_bytes(data[:50])
+    image = save_image(post=post, kind="thumb", data=data)
+    assert storage.read_bytes(image) == data
