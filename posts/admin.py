@@ -1,13 +1,13 @@
 from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from posts import health, jobs, services
-from posts.models import CaptureWorker, ImageKind, JobPriority, JobStatus, Post, PostImage, PostImageJob
+from posts.models import CaptureWorker, ImageKind, ImageStorage, JobPriority, JobStatus, Post, PostImage, PostImageJob
 
 BULK_RECAPTURE = 24
 
@@ -31,6 +31,7 @@ class PostImageInline(admin.TabularInline):
         "width",
         "height",
         "bytes",
+        "storage",
         "is_flat",
         "harness_version",
         "chromium_version",
@@ -102,13 +103,14 @@ class PostImageAdmin(admin.ModelAdmin):
         "width",
         "height",
         "size",
+        "storage",
         "is_flat",
         "harness_version",
         "chromium_version",
         "capture_ms",
         "updated_at",
     ]
-    list_filter = ["kind", "is_flat", "mime", "harness_version", "chromium_version"]
+    list_filter = ["kind", "storage", "is_flat", "mime", "harness_version", "chromium_version"]
     search_fields = ["=post__id", "post__title"]
     list_select_related = ["post"]
     exclude = ["data"]
@@ -120,6 +122,9 @@ class PostImageAdmin(admin.ModelAdmin):
         "height",
         "bytes",
         "sha256",
+        "storage",
+        "object",
+        "variants",
         "is_flat",
         "preview",
         "chromium_version",
@@ -149,6 +154,21 @@ class PostImageAdmin(admin.ModelAdmin):
     @admin.display(description=_("size"), ordering="bytes")
     def size(self, image):
         return f"{image.bytes / 1024:.1f} KiB"
+
+    @admin.display(description=_("object"))
+    def object(self, image):
+        """Where the bytes are: the object's name in its storage, or the row itself."""
+        return "—" if image.storage == ImageStorage.DB else image.object_name
+
+    @admin.display(description=_("variants"))
+    def variants(self, image):
+        rows = image.post.variants.without_data().filter(kind=image.kind, version=image.sha256)
+        return (
+            format_html_join(
+                ", ", '<a href="{}">{} {}× ({:.1f} KiB)</a>', ((v.url, v.mime, v.scale, v.bytes / 1024) for v in rows)
+            )
+            or "—"
+        )
 
 
 @admin.register(PostImageJob)

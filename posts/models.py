@@ -204,6 +204,32 @@ class Post(models.Model):
             return None
         return image_url(self.pk, ImageKind.THUMB, self.thumb_sha256, storage=self.thumb_storage)
 
+    def thumb_formats(self):
+        """{mime: {scale: url}} of the thumbnail's PNG and its current variants; needs with_thumb_variants()."""
+        formats = {"image/png": {1: self.thumb_url}}
+        for variant in self.thumb_variants:
+            if variant.version == self.thumb_sha256:
+                formats.setdefault(variant.mime, {})[variant.scale] = variant.url
+        return formats
+
+    @property
+    def thumb_sources(self):
+        """The feed's <picture> sources, [(mime, srcset)], best format first (none from the database,
+        whose endpoint picks the format by Accept); needs with_thumb_variants()."""
+        if not self.thumb_sha256 or self.thumb_storage == ImageStorage.DB:
+            return []
+        formats = self.thumb_formats()
+        return [(mime, srcset(formats[mime])) for mime in ("image/avif", "image/webp") if mime in formats]
+
+    @property
+    def thumb_srcset(self):
+        """The PNG's srcset, with the 2× capture when there is one; needs with_thumb_variants()."""
+        return srcset(self.thumb_formats()["image/png"]) if self.thumb_sha256 else ""
+
+
+def srcset(urls):
+    return ", ".join(f"{url} {scale}x" for scale, url in sorted(urls.items()))
+
 
 def object_name(sha256, mime):
     """An object's name in its storage: content-addressed, so it is written once and never changes."""

@@ -1,6 +1,6 @@
 """The site's pages: the feed, a post's page and the upload form."""
 
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from django.conf import settings
 from django.contrib import messages
@@ -23,7 +23,7 @@ from posts.api.pagination import NewestFirstPagination
 from posts.api.throttling import UploadThrottle
 from posts.forms import PostEditForm, PostForm, starter_sketches
 from posts.images.card import CARD_SIZE
-from posts.models import RENDERED_FIELDS, ImageKind, Post, RenderModel
+from posts.models import RENDERED_FIELDS, ImageKind, ImageStorage, Post, RenderModel
 from posts.render.document import render_url
 
 # At most this many live renders run in the feed at once: each may hold a WebGL context and a CPU.
@@ -40,7 +40,7 @@ def feed(request):
     """The newest posts, optionally of one render model, a page at a time."""
     render_model = request.GET.get("render_model", "")
     # A post whose capture failed is run in the feed only on request: its code may be what failed.
-    posts = Post.objects.for_listing().with_thumb_job_status()
+    posts = Post.objects.for_listing().with_thumb_job_status().with_thumb_variants()
     paginator = NewestFirstPagination()
     try:
         if render_model:
@@ -73,7 +73,9 @@ class PostDetailView(DetailView):
         images = {image.kind: image for image in post.images.all()}
         og = images.get(ImageKind.OG)
         og_image = settings.SITE_URL + reverse("posts:og-image", args=[post.pk])
-        if og:
+        if og and og.storage != ImageStorage.DB:
+            og_image = urljoin(settings.SITE_URL, og.url)  # the object itself (its name changes with it)
+        elif og:
             # A new capture gets a new og:image URL, so link-preview caches fetch it again.
             og_image += f"?v={og.version}"
         description = post.description or _("A %(render_model)s post on imagesite.") % {
