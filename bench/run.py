@@ -13,6 +13,7 @@ BENCHMARKS = {
     "fidelity": "fidelity_bench",
     "loop-guard": "loop_guard_bench",
     "nginx": "nginx_bench",
+    "images": "images_bench",
 }
 
 

@@ -308,7 +308,7 @@ class CaptureBrowser:
                 logger.warning("Playwright's driver did not stop cleanly (%s)", first_line(exc))
 
     @contextlib.asynccontextmanager
-    async def page(self, *, url, document, size):
+    async def page(self, *, url, document, size, scale=1):
         """A page in a fresh context that is answered `document` at `url` once, our static files, and nothing else.
 
         A context that will not close takes the browser with it.
@@ -320,7 +320,7 @@ class CaptureBrowser:
         width, height = size
         context = await browser.new_context(
             viewport={"width": width, "height": height},
-            device_scale_factor=1,
+            device_scale_factor=scale,
             service_workers="block",
             accept_downloads=False,
             locale="en-US",
@@ -346,8 +346,11 @@ class CaptureBrowser:
         """Capture as capture_image() does; return only the PNG's bytes."""
         return (await self.capture_image(**options)).png
 
-    async def capture_image(self, *, url, document, size, capture_time, timeout, draw_every_frame=False):
+    async def capture_image(self, *, url, document, size, capture_time, timeout, draw_every_frame=False, scale=1):
         """Load the harness at `url` (served `document`), run it to `capture_time` seconds; return a Capture.
+
+        `scale` is the device scale factor: the page is laid out at `size` and the PNG has
+        `scale` times its pixels, as a high-density screen shows it.
 
         The recapture protocol, the Python side of static/render/harness.js's: in capture mode the
         harness skips the WebGL draws of frames before the captured one, because only the last
@@ -363,7 +366,7 @@ class CaptureBrowser:
         watcher = asyncio.create_task(self.watch_memory())
         try:
             async with asyncio.timeout(timeout):
-                return await self._capture(url, document, size, capture_time, draw_every_frame)
+                return await self._capture(url, document, size, capture_time, draw_every_frame, scale)
         except (TimeoutError, PlaywrightError, PostError) as exc:
             if self.memory_stops != memory_stops:
                 raise BudgetExceeded(
@@ -385,10 +388,10 @@ class CaptureBrowser:
         finally:
             watcher.cancel()
 
-    async def _capture(self, url, document, size, capture_time, draw_every_frame):
+    async def _capture(self, url, document, size, capture_time, draw_every_frame, scale=1):
         draw_from = 0 if draw_every_frame else None
         while True:
-            async with self.page(url=url, document=document, size=size) as page:
+            async with self.page(url=url, document=document, size=size, scale=scale) as page:
                 state = await run_harness(page, url, capture_time, draw_from)
                 redraw = state.get("redraw")
                 # Checked before the status: an error may come from reading a skipped frame.

@@ -25,7 +25,7 @@ from django.db import DatabaseError, InterfaceError, OperationalError, close_old
 from capture.browser import BrowserUnavailable, BudgetExceeded, CaptureBrowser, CaptureError
 from capture.serve import harness_document, harness_url
 from posts import health, jobs
-from posts.images import storage
+from posts.images import storage, variants
 from posts.models import ImageKind, JobStatus, PostImageJob
 from posts.render.scripts import harness_version
 
@@ -84,12 +84,12 @@ def claim(worker_id):
 
 
 @database
-def store(job, png, *, worker_id, provenance):
+def store(job, png, *, worker_id, provenance, png_2x=None):
     """Mark the job done and store its image, or store nothing if another worker has taken the job back."""
     with transaction.atomic():
         if not jobs.mark_success(job, worker_id=worker_id):
             return None
-        return storage.save_image(post=job.post, kind=job.kind, data=png, **provenance)
+        return storage.save_image(post=job.post, kind=job.kind, data=png, data_2x=png_2x, **provenance)
 
 
 render_harness = database(harness_document)
@@ -247,6 +247,8 @@ class Worker:
     async def capture_and_record(self, browser, job):
         """Capture the job's post and store the image; return (Outcome, error message or None)."""
         size = settings.CAPTURE_OG_SIZE if job.kind == ImageKind.OG else settings.CAPTURE_THUMB_SIZE
+        # A thumbnail is captured at the density of a high-density screen; the 1x is made from it.
+        scale = settings.CAPTURE_THUMB_SCALE if job.kind == ImageKind.THUMB else 1
         try:
             document = await render_harness(job.post_id)
             if document.status != 200:
@@ -258,6 +260,7 @@ class Worker:
                 size=size,
                 capture_time=job.post.capture_time,
                 timeout=self.timeout,
+                scale=scale,
             )
             provenance = {
                 "chromium_version": browser.version,
@@ -267,7 +270,10 @@ class Worker:
                 "capture_time": capture.virtual_time,
                 "capture_ms": round((time.monotonic() - started) * 1000),
             }
-            image = await store(job, capture.png, worker_id=self.worker_id, provenance=provenance)
+            png, png_2x = capture.png, None
+            if scale != 1:
+                png, png_2x = await asyncio.to_thread(variants.downscale, png, size), png
+            image = await store(job, png, worker_id=self.worker_id, provenance=provenance, png_2x=png_2x)
         except CaptureError as exc:
             once_more = isinstance(exc, BudgetExceeded)
             return await self.record_failure(job, str(exc), transient=exc.transient, once_more_later=once_more)

@@ -426,6 +426,10 @@ SPECTACULAR_SETTINGS = {
 # The capture worker's knobs, each read here once with its default.
 CAPTURE_THUMB_SIZE = env_size("CAPTURE_THUMB_SIZE", (640, 480))
 CAPTURE_OG_SIZE = env_size("CAPTURE_OG_SIZE", (1200, 630))
+# 2: thumbnails are captured at device scale factor 2 for high-density screens (1: no 2x variant).
+CAPTURE_THUMB_SCALE = env_int("CAPTURE_THUMB_SCALE", 2, minimum=1)
+if CAPTURE_THUMB_SCALE > 2:
+    raise ImproperlyConfigured(f"CAPTURE_THUMB_SCALE must be 1 or 2, not {CAPTURE_THUMB_SCALE}.")
 CAPTURE_MAX_ATTEMPTS = env_int("CAPTURE_MAX_ATTEMPTS", 3, minimum=1)
 CAPTURE_TIMEOUT_SECONDS = env_int("CAPTURE_TIMEOUT_SECONDS", 20, minimum=1)
 CAPTURE_LEASE_SECONDS = env_int("CAPTURE_LEASE_SECONDS", 300, minimum=5)

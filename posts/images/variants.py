@@ -49,6 +49,15 @@ def fields(data, mime, size, scale):
     }
 
 
+def downscale(data, size):
+    """A PNG resized to `size` (the 1× thumbnail from the 2× capture), with Lanczos filtering."""
+    with Image.open(io.BytesIO(data)) as image:
+        small = image.resize(size, Image.Resampling.LANCZOS)
+    buffer = io.BytesIO()
+    small.save(buffer, "PNG")
+    return buffer.getvalue()
+
+
 def derive(data, *, kind, data_2x=None):
     """The variants of a capture: each format at 1×, and the 2× PNG and its formats when the worker took one."""
     sources = [(data, 1)]
