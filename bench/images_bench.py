@@ -14,7 +14,6 @@ takes AVIF (every current one) downloads: the AVIF, 1× and 2×, against today's
 import asyncio
 import io
 import json
-import math
 import os
 import platform
 import statistics
@@ -33,18 +32,6 @@ TARGET_CARD_SHARE = 0.40
 def percentile(values, fraction):
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
-
-
-def psnr(a_bytes, b_bytes):
-    """Peak signal-to-noise ratio (dB) of two images of one size, over RGB; inf when identical."""
-    from PIL import Image, ImageChops, ImageStat
-
-    a = Image.open(io.BytesIO(a_bytes)).convert("RGB")
-    b = Image.open(io.BytesIO(b_bytes)).convert("RGB")
-    if a.size != b.size:
-        b = b.resize(a.size, Image.Resampling.LANCZOS)
-    mse = statistics.fmean(rms**2 for rms in ImageStat.Stat(ImageChops.difference(a, b)).rms)
-    return math.inf if mse == 0 else 10 * math.log10(255**2 / mse)
 
 
 async def capture_all(posts, modes, rounds):
@@ -137,7 +124,7 @@ def main(argv=None):
             "post": post.title,
             "ms": {mode: statistics.median(captures[post.title, mode]["ms"]) for mode in modes},
             "looks_right_psnr": {
-                mode: psnr(today, captures[post.title, mode]["png"]) for mode in ("dsf2", "viewport2x")
+                mode: variants.psnr(today, captures[post.title, mode]["png"]) for mode in ("dsf2", "viewport2x")
             },
             "png_today": len(today),
             "png_1x": len(thumb),
@@ -147,11 +134,11 @@ def main(argv=None):
         }
         for quality in WEBP_QUALITIES:
             data = encode(thumb, "WEBP", quality)
-            row["webp"][quality] = {"bytes": len(data), "psnr": psnr(thumb, data)}
+            row["webp"][quality] = {"bytes": len(data), "psnr": variants.psnr(thumb, data)}
         if features.check("avif"):
             for quality in AVIF_QUALITIES:
                 data = encode(thumb, "AVIF", quality)
-                row["avif"][quality] = {"bytes": len(data), "psnr": psnr(thumb, data)}
+                row["avif"][quality] = {"bytes": len(data), "psnr": variants.psnr(thumb, data)}
             row["avif_2x"] = len(encode(dsf2, "AVIF", variants.AVIF_QUALITY))
         row["webp_2x"] = len(encode(dsf2, "WEBP", variants.WEBP_QUALITY))
         rows.append(row)

@@ -7,8 +7,10 @@ the captured PNG stays above VISIBLE_LOSS_PSNR on every demo and benchmark post.
 import functools
 import hashlib
 import io
+import math
+import statistics
 
-from PIL import Image, features
+from PIL import Image, ImageChops, ImageStat, features
 
 from posts.models import ImageKind
 
@@ -72,3 +74,13 @@ def derive(data, *, kind, data_2x=None):
             for mime, pillow_format, options in formats():
                 result.append(fields(encode(image, pillow_format, options), mime, image.size, scale))
     return result
+
+
+def psnr(a_bytes, b_bytes):
+    """Peak signal-to-noise ratio (dB) of two images over RGB, the second scaled to the first; inf if equal."""
+    a = Image.open(io.BytesIO(a_bytes)).convert("RGB")
+    b = Image.open(io.BytesIO(b_bytes)).convert("RGB")
+    if a.size != b.size:
+        b = b.resize(a.size, Image.Resampling.LANCZOS)
+    mse = statistics.fmean(rms**2 for rms in ImageStat.Stat(ImageChops.difference(a, b)).rms)
+    return math.inf if mse == 0 else 10 * math.log10(255**2 / mse)

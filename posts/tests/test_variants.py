@@ -1,0 +1,138 @@
+import io
+
+import pytest
+from django.utils.html import escape
+from PIL import Image, features
+
+from posts.images import variants
+from posts.images.storage import save_image
+from posts.models import PostImageVariant
+from posts.tests.conftest import png_bytes
+from posts.tests.test_storage import BROWSER_ACCEPT
+
+needs_avif = pytest.mark.skipif(not features.check("avif"), reason="this Pillow cannot write AVIF")
+
+
+def image_url(post, kind="thumb", **query):
+    return f"/api/posts/{post.pk}/image?kind={kind}" + "".join(f"&{k}={v}" for k, v in query.items())
+
+
+def gradient_png(size=(640, 480), scale=1):
+    """A smooth picture like most captures (a gradient and a circle), so lossy formats have work to do."""
+    width, height = size[0] * scale, size[1] * scale
+    image = Image.linear_gradient("L").resize((width, height)).convert("RGB")
+    image.paste((220, 40, 90), (width // 4, height // 4, width // 2, height // 2))
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def captured(post, settings):
+    settings.IMAGE_STORAGE = "db"
+    return save_image(post=post, kind="thumb", data=gradient_png(), data_2x=gradient_png(scale=2))
+
+
+def format_of(content):
+    return Image.open(io.BytesIO(content)).format
+
+
+@needs_avif
+def test_a_browser_gets_avif_and_every_answer_varies_by_accept(client, post, captured):
+    response = client.get(image_url(post, v=captured.version), HTTP_ACCEPT=BROWSER_ACCEPT)
+    assert response["Content-Type"] == "image/avif"
+    assert format_of(response.content) == "AVIF"
+    assert response["Vary"] == "Accept"
+    assert response["Cache-Control"] == "public, max-age=86400, immutable"
+    avif = PostImageVariant.objects.get(post=post, kind="thumb", mime="image/avif", scale=1)
+    assert response["ETag"] == f'"{avif.sha256}"'
+
+
+@pytest.mark.parametrize(
+    ("accept", "mime"),
+    [
+        ("image/webp,*/*", "image/webp"),
+        ("image/webp;q=0.9, image/png", "image/webp"),
+        ("image/png", "image/png"),
+        ("*/*", "image/png"),
+        ("image/*", "image/png"),
+        ("", "image/png"),
+        ("image/webp;q=0, image/avif;q=0,*/*", "image/png"),
+    ],
+)
+def test_the_endpoint_serves_the_format_the_client_names(client, post, captured, accept, mime):
+    response = client.get(image_url(post), HTTP_ACCEPT=accept)
+    assert response.status_code == 200
+    assert response["Content-Type"] == mime
+    assert format_of(response.content) == mime.split("/")[1].upper()
+    assert "Accept" in response["Vary"]
+
+
+def test_a_png_only_client_gets_the_captured_png(client, post, captured):
+    response = client.get(image_url(post), HTTP_ACCEPT="image/png")
+    assert response.content == png_bytes_of(captured)
+    assert response["ETag"] == f'"{captured.sha256}"'
+
+
+def png_bytes_of(image):
+    return bytes(type(image).objects.get(pk=image.pk).data)
+
+
+def test_each_format_revalidates_with_its_own_etag(client, post, captured):
+    webp = client.get(image_url(post), HTTP_ACCEPT="image/webp")
+    assert client.get(image_url(post), HTTP_ACCEPT="image/webp", HTTP_IF_NONE_MATCH=webp["ETag"]).status_code == 304
+    # The PNG client holding the WebP's tag must get the PNG, not a 304 for bytes it cannot read.
+    assert client.get(image_url(post), HTTP_ACCEPT="image/png", HTTP_IF_NONE_MATCH=webp["ETag"]).status_code == 200
+
+
+def test_scale_2_serves_the_2x_capture_and_falls_back_to_1x_without_one(client, post, user, captured, settings):
+    response = client.get(image_url(post, v=captured.version, scale=2), HTTP_ACCEPT="image/webp")
+    assert Image.open(io.BytesIO(response.content)).size == (1280, 960)
+    assert response["Cache-Control"] == "public, max-age=86400, immutable"
+    png = client.get(image_url(post, scale=2), HTTP_ACCEPT="image/png")
+    assert (png["Content-Type"], Image.open(io.BytesIO(png.content)).size) == ("image/png", (1280, 960))
+    save_image(post=post, kind="og", data=png_bytes((120, 63)))
+    assert Image.open(io.BytesIO(client.get(image_url(post, "og", scale=2)).content)).size == (120, 63)
+
+
+@pytest.mark.parametrize("query", ["&scale=3", "&scale=", "&scale=1&scale=2", "&scale=two"])
+def test_a_bad_scale_is_refused(client, post, captured, query):
+    response = client.get(image_url(post) + query)
+    assert response.status_code == 400
+    assert "scale" in response.json()["detail"]
+
+
+def test_the_variants_show_the_capture_without_visible_loss():
+    png = gradient_png()
+    for variant in variants.derive(png, kind="thumb"):
+        assert variants.psnr(png, variant["data"]) > variants.VISIBLE_LOSS_PSNR, variant["mime"]
+        assert variant["bytes"] < len(png)
+
+
+def test_the_feed_offers_avif_and_webp_sources_at_1x_and_2x_for_objects(client, post, image_storages):
+    image_storages.IMAGE_STORAGE = "files"
+    image = save_image(post=post, kind="thumb", data=gradient_png(), data_2x=gradient_png(scale=2))
+    html = client.get("/").content.decode()
+    for mime in [m for m, _, _ in variants.formats()]:
+        rows = {v.scale: v for v in PostImageVariant.objects.filter(post=post, mime=mime)}
+        assert f'<source type="{mime}" srcset="{escape(rows[1].url)} 1x, {escape(rows[2].url)} 2x">' in html
+    png_2x = PostImageVariant.objects.get(post=post, mime="image/png", scale=2)
+    assert f'srcset="{escape(image.url)} 1x, {escape(png_2x.url)} 2x"' in html
+    assert 'width="640" height="480"' in html
+
+
+def test_the_feed_leaves_the_format_to_the_endpoint_for_database_images(client, post, captured):
+    html = client.get("/").content.decode()
+    assert "<source" not in html
+    assert f'srcset="{escape(captured.url)} 1x, {escape(captured.url)}&amp;scale=2 2x"' in html
+
+
+def test_og_image_stays_png_on_every_backend(client, post, image_backend):
+    save_image(post=post, kind="og", data=gradient_png((1200, 630)))
+    html = client.get(post.get_absolute_url()).content.decode()
+    og = html.split('<meta property="og:image" content="')[1].split('"')[0]
+    assert og.startswith("http")
+    if image_backend == "db":
+        assert "/opengraph-image?v=" in og
+    else:
+        assert og.endswith(".png")
