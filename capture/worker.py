@@ -84,12 +84,20 @@ def claim(worker_id):
 
 
 @database
-def store(job, png, *, worker_id, provenance, png_2x=None):
+def store(job, prepared, *, worker_id, provenance):
     """Mark the job done and store its image, or store nothing if another worker has taken the job back."""
     with transaction.atomic():
         if not jobs.mark_success(job, worker_id=worker_id):
             return None
-        return storage.save_image(post=job.post, kind=job.kind, data=png, data_2x=png_2x, **provenance)
+        return storage.save_image(post=job.post, kind=job.kind, prepared=prepared, **provenance)
+
+
+def prepare(png, *, kind, size, scale):
+    """The 1x PNG (scaled down from a 2x capture) and its variants, encoded in a thread of their own."""
+    png_2x = None
+    if scale != 1:
+        png, png_2x = variants.downscale(png, size), png
+    return storage.prepare_image(kind=kind, data=png, data_2x=png_2x)
 
 
 render_harness = database(harness_document)
@@ -270,10 +278,9 @@ class Worker:
                 "capture_time": capture.virtual_time,
                 "capture_ms": round((time.monotonic() - started) * 1000),
             }
-            png, png_2x = capture.png, None
-            if scale != 1:
-                png, png_2x = await asyncio.to_thread(variants.downscale, png, size), png
-            image = await store(job, png, worker_id=self.worker_id, provenance=provenance, png_2x=png_2x)
+            # Encoding WebP and AVIF takes long enough that the database thread every lane shares must not do it.
+            prepared = await asyncio.to_thread(prepare, capture.png, kind=job.kind, size=size, scale=scale)
+            image = await store(job, prepared, worker_id=self.worker_id, provenance=provenance)
         except CaptureError as exc:
             once_more = isinstance(exc, BudgetExceeded)
             return await self.record_failure(job, str(exc), transient=exc.transient, once_more_later=once_more)

@@ -102,16 +102,22 @@ def retire(objects):
         RetiredImageObject.objects.get_or_create(storage=backend, name=name)
 
 
-def save_image(*, post, kind, data, data_2x=None, **provenance):
-    """Store a capture and its variants where IMAGE_STORAGE says, replacing (and retiring) the previous one.
+def prepare_image(*, kind, data, data_2x=None):
+    """Describe a capture and encode its variants: the slow part of saving it, which needs no database.
 
     `data_2x` is the same capture at device scale factor 2, when the worker took one.
+    """
+    return image_fields(data), variants.derive(data, kind=kind, data_2x=data_2x)
+
+
+def save_image(*, post, kind, data=None, data_2x=None, prepared=None, **provenance):
+    """Store a capture and its variants where IMAGE_STORAGE says, replacing (and retiring) the previous one.
+
     `provenance`: what made it (PostImage's chromium_version, webgl_renderer, harness_version,
     capture_size, capture_time, capture_ms); what is not given is stored blank.
     """
     backend = settings.IMAGE_STORAGE
-    fields = image_fields(data)
-    derived = variants.derive(data, kind=kind, data_2x=data_2x)
+    fields, derived = prepared or prepare_image(kind=kind, data=data, data_2x=data_2x)
     blank = {"chromium_version": "", "webgl_renderer": "", "harness_version": "", "capture_size": ""}
     image_columns = {**blank, "capture_time": None, "capture_ms": None, **provenance, **stored(fields, backend)}
     variant_rows = [
