@@ -36,6 +36,16 @@ CONFIG_VARS = {
     "DB_USERNAME",
     "DB_PASSWORD",
     "DB_DATABASE",
+    "IMAGE_STORAGE",
+    "IMAGE_FILES_DIR",
+    "IMAGE_FILES_URL",
+    "IMAGE_CDN_URL",
+    "IMAGE_RETIRED_GRACE_HOURS",
+    "AWS_STORAGE_BUCKET_NAME",
+    "AWS_S3_ENDPOINT_URL",
+    "AWS_S3_REGION_NAME",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
     "DJANGO_ALLOW_ASYNC_UNSAFE",  # set by the test plugin; a deploy check rightly refuses it
 }
 PRODUCTION = {"DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": secrets.token_urlsafe(50)}
@@ -110,6 +120,14 @@ def settings_of(*names, **env):
         ({"CAPTURE_ALERT_MIN_CAPTURES": "many"}, "CAPTURE_ALERT_MIN_CAPTURES"),
         ({"CAPTURE_ALERT_PENDING_SECONDS": "0"}, "CAPTURE_ALERT_PENDING_SECONDS"),
         ({"CAPTURE_ALERT_WINDOW_SECONDS": "10"}, "CAPTURE_ALERT_WINDOW_SECONDS"),
+        ({"IMAGE_STORAGE": "cloud"}, "IMAGE_STORAGE"),
+        ({"IMAGE_STORAGE": "s3"}, "AWS_STORAGE_BUCKET_NAME"),
+        ({"IMAGE_FILES_URL": "/images"}, "IMAGE_FILES_URL"),
+        ({"IMAGE_FILES_URL": "images/"}, "IMAGE_FILES_URL"),
+        ({"IMAGE_CDN_URL": "cdn.example.com/"}, "IMAGE_CDN_URL"),
+        ({"IMAGE_CDN_URL": "https://cdn.example.com"}, "IMAGE_CDN_URL"),
+        ({"IMAGE_RETIRED_GRACE_HOURS": "-1"}, "IMAGE_RETIRED_GRACE_HOURS"),
+        ({"CAPTURE_THUMB_SCALE": "3"}, "CAPTURE_THUMB_SCALE"),
     ],
 )
 def test_a_bad_setting_stops_start_up_with_one_sentence(env, names):
@@ -300,3 +318,29 @@ def test_a_production_server_error_is_logged_with_its_traceback(tmp_path):
     stderr = log.read_text()
     assert "ERROR django.request: Internal Server Error: /api/posts" in stderr
     assert "Traceback" in stderr and "no such table" in stderr
+
+
+def test_s3_settings_configure_the_images_storage_and_let_pages_show_its_images():
+    found = settings_of(
+        "STORAGES",
+        "CONTENT_SECURITY_POLICY",
+        IMAGE_STORAGE="s3",
+        AWS_STORAGE_BUCKET_NAME="pictures",
+        AWS_S3_ENDPOINT_URL="https://acct.r2.example.com",
+        IMAGE_CDN_URL="https://cdn.example.com/images/",
+    )
+    options = found["STORAGES"]["images"]["OPTIONS"]
+    assert found["STORAGES"]["images"] == found["STORAGES"]["images-s3"]
+    assert (options["bucket_name"], options["endpoint_url"], options["location"]) == (
+        "pictures",
+        "https://acct.r2.example.com",
+        "images",
+    )
+    img_src = found["CONTENT_SECURITY_POLICY"]["DIRECTIVES"]["img-src"]
+    assert {"https://cdn.example.com", "https://acct.r2.example.com"} <= set(img_src)
+
+
+def test_the_database_is_the_default_image_storage():
+    found = settings_of("IMAGE_STORAGE", "STORAGES")
+    assert found["IMAGE_STORAGE"] == "db"
+    assert "images" not in found["STORAGES"]
