@@ -247,7 +247,7 @@ def document_image_endpoint(result, generator, request, public):
     """drf-spectacular hook: describe this plain Django view, which the generator cannot see, in the schema."""
     json_error = {"application/json": {"schema": DETAIL_SCHEMA}}
     header = {"schema": {"type": "string"}}
-    headers = {"ETag": header, "Cache-Control": header, "X-Content-Type-Options": header}
+    headers = {"ETag": header, "Cache-Control": header, "Vary": header, "X-Content-Type-Options": header}
     image_headers = {**headers, "Content-Length": {"schema": {"type": "integer"}}}
     parameters = [
         {"in": "path", "name": "post_id", "required": True, "schema": {"type": "string", "format": "uuid"}},
@@ -260,7 +260,21 @@ def document_image_endpoint(result, generator, request, public):
             "description": f"The image's version (as in thumb_url): if current, the response is `{IMMUTABLE}`; "
             f"otherwise `{REVALIDATE}`.",
         },
+        {
+            "in": "query",
+            "name": "scale",
+            "required": False,
+            "schema": {"type": "string", "enum": list(SCALES)},
+            "description": "2: the capture for high-density screens (the 1x one when there is none).",
+        },
         {"in": "header", "name": "If-None-Match", "required": False, "schema": {"type": "string"}},
+        {
+            "in": "header",
+            "name": "Accept",
+            "required": False,
+            "schema": {"type": "string"},
+            "description": "image/avif or image/webp, when named, gets that format; anything else gets the PNG.",
+        },
     ]
 
     def operation(method, summary, body):
@@ -271,17 +285,25 @@ def document_image_endpoint(result, generator, request, public):
             "parameters": parameters,
             "responses": {
                 "200": {
-                    "description": "The stored image; ETag is its quoted sha256.",
+                    "description": "The stored image in the format Accept names; ETag is its quoted sha256.",
                     "headers": image_headers,
                     **body,
                 },
+                "302": {
+                    "description": "The image is a file or object (docs/storage.md): Location is its URL.",
+                    "headers": {**headers, "Location": header},
+                },
                 "304": {"description": "The client's copy (If-None-Match) is current.", "headers": headers},
-                "400": {"description": "kind missing, repeated or unknown; v repeated.", "content": json_error},
+                "400": {
+                    "description": "kind missing, repeated or unknown; v or scale repeated; scale unknown.",
+                    "content": json_error,
+                },
                 "404": {"description": "No such post, or no image of that kind yet.", "content": json_error},
             },
         }
 
-    png = {"content": {"image/png": {"schema": {"type": "string", "format": "binary"}}}}
+    binary = {"schema": {"type": "string", "format": "binary"}}
+    png = {"content": {mime: binary for mime in ("image/png", *NEGOTIATED)}}
     result["paths"]["/api/posts/{post_id}/image"] = {
         "get": operation("get", "Fetch a captured image of a post", png),
         "head": operation("head", "Headers of a captured image of a post", {}),
