@@ -30,6 +30,16 @@ def png_bytes(size=(64, 48), color=(200, 30, 30)):
     return buffer.getvalue()
 
 
+def gradient_png(size=(640, 480), scale=1):
+    """A smooth picture like most captures (a gradient and a circle), so lossy formats have work to do."""
+    width, height = size[0] * scale, size[1] * scale
+    image = Image.linear_gradient("L").resize((width, height)).convert("RGB")
+    image.paste((220, 40, 90), (width // 4, height // 4, width // 2, height // 2))
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()
+
+
 @pytest.fixture
 def user(db):
     return get_user_model().objects.create_user("ada", password="correct horse battery staple")

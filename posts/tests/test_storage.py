@@ -17,7 +17,7 @@ from posts import services
 from posts.images import storage
 from posts.images.storage import object_storage, save_image, sweep_retired
 from posts.models import Post, PostImage, PostImageVariant, RetiredImageObject
-from posts.tests.conftest import CIRCLE_SVG, png_bytes
+from posts.tests.conftest import CIRCLE_SVG, gradient_png, png_bytes
 
 BROWSER_ACCEPT = "image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8"
 
@@ -43,7 +43,7 @@ def exists(backend, name):
 
 
 def test_a_capture_is_stored_where_image_storage_says_with_its_variants(post, image_backend):
-    data = noise_png(1)
+    data = gradient_png()
     image = save_image(post=post, kind="thumb", data=data)
     assert image.storage == image_backend
     variants = PostImageVariant.objects.filter(post=post, kind="thumb")
@@ -213,7 +213,7 @@ def test_an_interrupted_images_move_resumes_where_it_stopped(post, user, image_s
     image_storages.IMAGE_STORAGE = "db"
     for n in range(3):
         other = Post.objects.create(author=user, title=f"p{n}", render_model="svg", code=CIRCLE_SVG)
-        save_image(post=other, kind="thumb", data=noise_png(f"resume-{n}"))
+        save_image(post=other, kind="thumb", data=gradient_png((64 + n, 48)))
     total = PostImage.objects.count() + PostImageVariant.objects.count()
     real_move, calls = storage.move, []
 

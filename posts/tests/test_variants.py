@@ -7,7 +7,7 @@ from PIL import Image, features
 from posts.images import variants
 from posts.images.storage import save_image
 from posts.models import PostImageVariant
-from posts.tests.conftest import png_bytes
+from posts.tests.conftest import gradient_png, png_bytes
 from posts.tests.test_storage import BROWSER_ACCEPT
 
 needs_avif = pytest.mark.skipif(not features.check("avif"), reason="this Pillow cannot write AVIF")
@@ -15,16 +15,6 @@ needs_avif = pytest.mark.skipif(not features.check("avif"), reason="this Pillow 
 
 def image_url(post, kind="thumb", **query):
     return f"/api/posts/{post.pk}/image?kind={kind}" + "".join(f"&{k}={v}" for k, v in query.items())
-
-
-def gradient_png(size=(640, 480), scale=1):
-    """A smooth picture like most captures (a gradient and a circle), so lossy formats have work to do."""
-    width, height = size[0] * scale, size[1] * scale
-    image = Image.linear_gradient("L").resize((width, height)).convert("RGB")
-    image.paste((220, 40, 90), (width // 4, height // 4, width // 2, height // 2))
-    buffer = io.BytesIO()
-    image.save(buffer, "PNG")
-    return buffer.getvalue()
 
 
 @pytest.fixture
@@ -109,11 +99,16 @@ def test_the_variants_show_the_capture_without_visible_loss():
         assert variant["bytes"] < len(png)
 
 
+def test_a_variant_no_smaller_than_the_png_is_not_kept():
+    flat = png_bytes((640, 480))  # a flat colour: the PNG is a few hundred bytes
+    assert [v for v in variants.derive(flat, kind="thumb") if v["bytes"] >= len(flat)] == []
+
+
 def test_the_feed_offers_avif_and_webp_sources_at_1x_and_2x_for_objects(client, post, image_storages):
     image_storages.IMAGE_STORAGE = "files"
     image = save_image(post=post, kind="thumb", data=gradient_png(), data_2x=gradient_png(scale=2))
     html = client.get("/").content.decode()
-    for mime in [m for m, _, _ in variants.formats()]:
+    for mime in [f[0] for f in variants.formats()]:
         rows = {v.scale: v for v in PostImageVariant.objects.filter(post=post, mime=mime)}
         assert f'<source type="{mime}" srcset="{escape(rows[1].url)} 1x, {escape(rows[2].url)} 2x">' in html
     png_2x = PostImageVariant.objects.get(post=post, mime="image/png", scale=2)
