@@ -7,6 +7,7 @@ Images kept as files or objects are served by whatever serves those (nginx, the 
 image_file below), and the endpoint only redirects to them.
 """
 
+import functools
 import re
 import uuid
 
@@ -15,6 +16,7 @@ from django.db import connection
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.utils.cache import get_conditional_response, patch_vary_headers
+from django.views.decorators.cache import cache_control
 from django.views.decorators.http import etag, require_safe
 
 from posts.images import card
@@ -125,17 +127,26 @@ def stored_image_response(request, *, post_id, kind, cache_control, scale=1):
 OBJECT_NAME = re.compile(r"^[0-9a-f]{64}\.(png|webp|avif)$")
 
 
+def same_in_every_language(view):
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        response = view(*args, **kwargs)
+        response.same_in_every_language = True
+        return response
+
+    return wrapper
+
+
 @require_safe
+@same_in_every_language
+@cache_control(public=True, max_age=86400, immutable=True)  # IMMUTABLE, on the 304s too
 @etag(lambda request, name: name.partition(".")[0])
 def image_file(request, name):
     """GET|HEAD IMAGE_FILES_URL<name>: a files-backend object, for when no front server serves them."""
     storage = object_storage(ImageStorage.FILES)
     if not OBJECT_NAME.match(name) or not storage.exists(name):
         raise Http404("No such image.")
-    response = FileResponse(storage.open(name, "rb"))
-    response["Cache-Control"] = IMMUTABLE
-    response.same_in_every_language = True
-    return response
+    return FileResponse(storage.open(name, "rb"))
 
 
 def language_independent_images(get_response):

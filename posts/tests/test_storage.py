@@ -99,7 +99,10 @@ def test_objects_carry_immutable_cache_headers(client, post, image_storages):
 def test_the_files_backend_answers_revalidation_and_refuses_other_names(client, post, image_storages):
     image_storages.IMAGE_STORAGE = "files"
     image = save_image(post=post, kind="thumb", data=noise_png(3))
-    assert client.get(image.url, HTTP_IF_NONE_MATCH=f'"{image.sha256}"').status_code == 304
+    not_modified = client.get(image.url, HTTP_IF_NONE_MATCH=f'"{image.sha256}"', HTTP_ACCEPT_LANGUAGE="ko")
+    assert not_modified.status_code == 304
+    assert not_modified["Cache-Control"] == "public, max-age=86400, immutable"
+    assert "Accept-Language" not in not_modified.get("Vary", "")
     for name in ["../db.sqlite3", "%2e%2e%2fdb.sqlite3", "0" * 64 + ".png", image.sha256 + ".exe", "x.png"]:
         assert client.get(f"/images/{name}").status_code == 404
     assert client.post(image.url).status_code == 405
