@@ -233,7 +233,8 @@ STATICFILES_DIRS = [
     BASE_DIR / "var" / "frontend",
 ]
 # Captured images (docs/storage.md): "db" keeps them in the post_image rows, as the seed does;
-# "files" in a directory served at IMAGE_FILES_URL; "s3" in any S3-compatible bucket.
+# "files" in a directory served at IMAGE_FILES_URL (by nginx in production, docs/production.md);
+# "s3" in any S3-compatible bucket.
 IMAGE_STORAGE = env("IMAGE_STORAGE", "db")
 if IMAGE_STORAGE not in {"db", "files", "s3"}:
     raise ImproperlyConfigured(f"IMAGE_STORAGE must be db, files or s3, not {IMAGE_STORAGE!r}.")
@@ -256,7 +257,8 @@ IMAGE_RETIRED_GRACE_HOURS = env_int("IMAGE_RETIRED_GRACE_HOURS", 48)
 AWS_STORAGE_BUCKET_NAME = env("AWS_STORAGE_BUCKET_NAME")
 if IMAGE_STORAGE == "s3" and not AWS_STORAGE_BUCKET_NAME:
     raise ImproperlyConfigured("IMAGE_STORAGE=s3 needs AWS_STORAGE_BUCKET_NAME (and the AWS_* settings it uses).")
-IMAGE_CACHE_CONTROL = "public, max-age=86400, immutable"
+# Objects are named by their content, so they never change: what nginx (deploy/nginx) sends for them too.
+IMAGE_OBJECT_CACHE_CONTROL = "public, max-age=31536000, immutable"
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -286,16 +288,11 @@ if AWS_STORAGE_BUCKET_NAME:
             "location": "images",
             "querystring_auth": False,
             "file_overwrite": False,
-            "object_parameters": {"CacheControl": IMAGE_CACHE_CONTROL},
+            "object_parameters": {"CacheControl": IMAGE_OBJECT_CACHE_CONTROL},
         },
     }
 if IMAGE_STORAGE != "db":
     STORAGES["images"] = STORAGES[f"images-{IMAGE_STORAGE}"]
-
-# Captured images with IMAGE_STORAGE=files: the directory they are written to and the URL prefix
-# they are served at (by nginx in production, docs/production.md).
-IMAGE_FILES_DIR = Path(env("IMAGE_FILES_DIR", BASE_DIR / "var" / "images"))
-IMAGE_FILES_URL = env("IMAGE_FILES_URL", "/images/")
 
 # Request bodies over this are refused (413) before parsing; DRF reads JSON through request.body.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 1024 * 1024, minimum=1024)

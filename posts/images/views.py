@@ -16,14 +16,13 @@ from django.db import connection
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.utils.cache import get_conditional_response, patch_vary_headers
-from django.views.decorators.cache import cache_control
 from django.views.decorators.http import etag, require_safe
 
 from posts.images import card
 from posts.images.storage import object_storage
 from posts.models import ImageKind, ImageStorage, Post, PostImage, PostImageVariant, image_url
 
-IMMUTABLE = settings.IMAGE_CACHE_CONTROL
+IMMUTABLE = "public, max-age=86400, immutable"
 REVALIDATE = "public, no-cache"
 # The OG URL is fixed while its image changes (text card, then the capture, then recaptures), so
 # caches keep it briefly and then revalidate with the ETag; the text card is replaced soonest.
@@ -127,10 +126,13 @@ def stored_image_response(request, *, post_id, kind, cache_control, scale=1):
 OBJECT_NAME = re.compile(r"^[0-9a-f]{64}\.(png|webp|avif)$")
 
 
-def same_in_every_language(view):
+def object_cache_control(view):
+    """Send IMAGE_OBJECT_CACHE_CONTROL on every answer of the view, its 304s included."""
+
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
         response = view(*args, **kwargs)
+        response["Cache-Control"] = settings.IMAGE_OBJECT_CACHE_CONTROL
         response.same_in_every_language = True
         return response
 
@@ -138,8 +140,7 @@ def same_in_every_language(view):
 
 
 @require_safe
-@same_in_every_language
-@cache_control(public=True, max_age=86400, immutable=True)  # IMMUTABLE, on the 304s too
+@object_cache_control
 @etag(lambda request, name: name.partition(".")[0])
 def image_file(request, name):
     """GET|HEAD IMAGE_FILES_URL<name>: a files-backend object, for when no front server serves them."""

@@ -141,7 +141,7 @@ def s3_storage_settings(endpoint, bucket):
             "location": "images",
             "querystring_auth": False,
             "file_overwrite": False,
-            "object_parameters": {"CacheControl": "public, max-age=86400, immutable"},
+            "object_parameters": {"CacheControl": "public, max-age=31536000, immutable"},
         },
     }
 

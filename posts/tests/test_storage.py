@@ -92,7 +92,7 @@ def test_objects_carry_immutable_cache_headers(client, post, image_storages):
         image = save_image(post=post, kind="thumb", data=noise_png(backend))
         status, body, headers = fetch(client, image.url)
         assert status == 200
-        assert headers["Cache-Control"] == "public, max-age=86400, immutable"
+        assert headers["Cache-Control"] == "public, max-age=31536000, immutable"
         assert headers["Content-Type"] == "image/png"
 
 
@@ -101,7 +101,7 @@ def test_the_files_backend_answers_revalidation_and_refuses_other_names(client, 
     image = save_image(post=post, kind="thumb", data=noise_png(3))
     not_modified = client.get(image.url, HTTP_IF_NONE_MATCH=f'"{image.sha256}"', HTTP_ACCEPT_LANGUAGE="ko")
     assert not_modified.status_code == 304
-    assert not_modified["Cache-Control"] == "public, max-age=86400, immutable"
+    assert not_modified["Cache-Control"] == "public, max-age=31536000, immutable"
     assert "Accept-Language" not in not_modified.get("Vary", "")
     for name in ["../db.sqlite3", "%2e%2e%2fdb.sqlite3", "0" * 64 + ".png", image.sha256 + ".exe", "x.png"]:
         assert client.get(f"/images/{name}").status_code == 404
