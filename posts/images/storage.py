@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from PIL import Image
 
+from posts.api.cache import bump_version
 from posts.images import variants
 from posts.models import EXTENSIONS, ImageStorage, PostImage, PostImageVariant, RetiredImageObject, object_name
 
@@ -180,4 +181,6 @@ def move(row, to):
         )
         if changed:
             retire(objects_of([row]))
+            if isinstance(row, PostImage):
+                bump_version(PostImage)  # cached listings name the thumbnail's old URL
     return bool(changed)

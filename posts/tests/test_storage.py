@@ -190,6 +190,16 @@ def test_images_move_moves_every_image_and_variant_and_keeps_serving(client, pos
         assert not exists(source, thumb.object_name)
 
 
+def test_images_move_updates_the_cached_listing(client, post, image_storages):
+    image_storages.IMAGE_STORAGE = "db"
+    save_image(post=post, kind="thumb", data=gradient_png())
+    before = client.get("/api/posts").json()["results"][0]["thumb_url"]
+    call_command("images_move", "--to", "files", "--no-progress", stdout=io.StringIO())
+    after = client.get("/api/posts").json()["results"][0]["thumb_url"]
+    assert after != before
+    assert after == PostImage.objects.get(post=post).url
+
+
 def test_images_move_refuses_a_corrupt_object_and_moves_the_rest(post, user, image_storages):
     image_storages.IMAGE_STORAGE = "files"
     other = Post.objects.create(author=user, title="Other", render_model="svg", code=CIRCLE_SVG)
