@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("posts", "0008_image_provenance"),
+        ("posts", "0009_p5"),
     ]
 
     operations = [
