@@ -92,12 +92,14 @@ def store(job, prepared, *, worker_id, provenance):
         return storage.save_image(post=job.post, kind=job.kind, prepared=prepared, **provenance)
 
 
-def prepare(png, *, kind, size, scale):
-    """The 1x PNG (scaled down from a 2x capture) and its variants, encoded in a thread of their own."""
-    png_2x = None
-    if scale != 1:
-        png, png_2x = variants.downscale(png, size), png
-    return storage.prepare_image(kind=kind, data=png, data_2x=png_2x)
+def scaled(png, *, size, scale):
+    """The 1x PNG (scaled down from a 2x capture) and the 2x one (None without it)."""
+    if scale == 1:
+        return png, None
+    return variants.downscale(png, size), png
+
+
+save_variants = database(storage.save_variants)
 
 
 render_harness = database(harness_document)
@@ -278,9 +280,11 @@ class Worker:
                 "capture_time": capture.virtual_time,
                 "capture_ms": round((time.monotonic() - started) * 1000),
             }
-            # Encoding WebP and AVIF takes long enough that the database thread every lane shares must not do it.
-            prepared = await asyncio.to_thread(prepare, capture.png, kind=job.kind, size=size, scale=scale)
-            image = await store(job, prepared, worker_id=self.worker_id, provenance=provenance)
+            png, png_2x = await asyncio.to_thread(scaled, capture.png, size=size, scale=scale)
+            fields = await asyncio.to_thread(storage.image_fields, png)
+            image = await store(job, (fields, []), worker_id=self.worker_id, provenance=provenance)
+            if image is not None:
+                await self.add_variants(image, png, png_2x)
         except CaptureError as exc:
             once_more = isinstance(exc, BudgetExceeded)
             return await self.record_failure(job, str(exc), transient=exc.transient, once_more_later=once_more)
@@ -297,6 +301,18 @@ class Worker:
             )
             return Outcome.FLAT, None
         return Outcome.SUCCESS, None
+
+    async def add_variants(self, image, png, png_2x):
+        """Encode WebP and AVIF after the PNG has landed, so they cost the new post's thumbnail no time.
+
+        In a thread of their own (the database thread every lane shares must not wait on them); a
+        failure keeps the PNG, which every page falls back to.
+        """
+        try:
+            derived = await asyncio.to_thread(variants.derive, png, kind=image.kind, data_2x=png_2x)
+            await save_variants(image, derived)
+        except Exception:
+            logger.exception("could not add the variants of post=%s kind=%s; its PNG stays", image.post_id, image.kind)
 
     async def record_failure(self, job, error, *, transient, once_more_later=False):
         try:

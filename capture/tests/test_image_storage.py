@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from capture.tests.conftest import close_to, decode, make_post
 from posts import services
-from posts.images import storage
+from posts.images import storage, variants
 from posts.models import PostImage, PostImageVariant, RetiredImageObject
 from posts.tests.conftest import image_backend, image_storages, s3_endpoint  # noqa: F401 (fixtures)
 from posts.tests.test_storage import BROWSER_ACCEPT, exists, fetch
@@ -49,3 +49,18 @@ def test_a_post_goes_through_each_backend_end_to_end(run_queue, image_backend, c
     assert not exists(image_backend, thumb.object_name)
     assert exists(image_backend, new.object_name)
     assert fetch(client, new.url)[0] == 200
+
+
+def test_the_png_lands_first_and_stays_when_its_variants_fail(run_queue, monkeypatch, caplog, settings):
+    settings.IMAGE_STORAGE = "db"
+
+    def encoder_crash(*args, **kwargs):
+        raise RuntimeError("the encoder crashed")
+
+    monkeypatch.setattr(variants, "derive", encoder_crash)
+    post = make_post("svg", SVG.format("d02030"))
+    run_queue()
+    assert set(post.jobs.values_list("status", flat=True)) == {"success"}
+    assert PostImage.objects.filter(post=post, kind="thumb").exists()
+    assert not PostImageVariant.objects.filter(post=post).exists()  # pages fall back to the PNG
+    assert "could not add the variants" in caplog.text

@@ -111,6 +111,23 @@ def prepare_image(*, kind, data, data_2x=None):
     return image_fields(data), variants.derive(data, kind=kind, data_2x=data_2x)
 
 
+def save_variants(image, derived):
+    """Add the variants of a stored image, encoded after it landed; False (nothing kept) if it was replaced since."""
+    rows = [
+        PostImageVariant(post_id=image.post_id, kind=image.kind, version=image.sha256, **stored(variant, image.storage))
+        for variant in derived
+    ]
+    with transaction.atomic():
+        current = PostImage.objects.select_for_update().filter(pk=image.pk, sha256=image.sha256).exists()
+        old = list(PostImageVariant.objects.without_data().filter(post_id=image.post_id, kind=image.kind))
+        if current:
+            PostImageVariant.objects.filter(post_id=image.post_id, kind=image.kind).delete()
+            PostImageVariant.objects.bulk_create(rows)
+            bump_version(PostImage)  # cached listings name the thumbnail without its <picture> sources
+        retire(objects_of(old) - objects_of(rows) if current else objects_of(rows))
+    return current
+
+
 def save_image(*, post, kind, data=None, data_2x=None, prepared=None, **provenance):
     """Store a capture and its variants where IMAGE_STORAGE says, replacing (and retiring) the previous one.
 

@@ -4,9 +4,10 @@ import pytest
 from django.utils.html import escape
 from PIL import Image, features
 
+from posts.api.cache import current_version
 from posts.images import variants
-from posts.images.storage import save_image
-from posts.models import PostImageVariant
+from posts.images.storage import image_fields, save_image, save_variants
+from posts.models import PostImageVariant, RetiredImageObject, object_name
 from posts.tests.conftest import gradient_png, png_bytes
 from posts.tests.test_storage import BROWSER_ACCEPT
 
@@ -131,3 +132,29 @@ def test_og_image_stays_png_on_every_backend(client, post, image_backend):
         assert "/opengraph-image?v=" in og
     else:
         assert og.endswith(".png")
+
+
+def test_variants_encoded_after_the_png_landed_join_it_and_move_the_listing(post, image_backend):
+    png = gradient_png()
+    image = save_image(post=post, kind="thumb", prepared=(image_fields(png), []))
+    assert not PostImageVariant.objects.filter(post=post).exists()  # the PNG is served meanwhile
+    before = current_version()
+    assert save_variants(image, variants.derive(png, kind="thumb"))
+    kept = PostImageVariant.objects.filter(post=post, kind="thumb")
+    assert kept.exists()
+    assert set(kept.values_list("version", flat=True)) == {image.sha256}
+    assert current_version() != before  # cached listings gain the <picture> sources
+
+
+def test_variants_of_an_image_replaced_meanwhile_are_not_kept(post, image_backend):
+    first, second = gradient_png(), gradient_png(scale=2)
+    image = save_image(post=post, kind="thumb", prepared=(image_fields(first), []))
+    save_image(post=post, kind="thumb", data=second)  # a recapture landed while the first's variants encoded
+    current = set(PostImageVariant.objects.filter(post=post).values_list("pk", flat=True))
+    late = variants.derive(first, kind="thumb")
+    assert not save_variants(image, late)
+    assert set(PostImageVariant.objects.filter(post=post).values_list("pk", flat=True)) == current
+    assert not PostImageVariant.objects.filter(version=image.sha256).exists()
+    if image_backend != "db":  # the late variants' objects were written: images_sweep deletes them
+        retired = set(RetiredImageObject.objects.filter(storage=image_backend).values_list("name", flat=True))
+        assert {object_name(v["sha256"], v["mime"]) for v in late} <= retired
