@@ -362,11 +362,35 @@ class CaptureBrowser:
         still (its frames did not replay), once more drawing every frame from the start.
         `draw_every_frame` draws them all from the start.
         """
+        capture = self._capture(url, document, size, capture_time, draw_every_frame, scale)
+        return await self._within_budget(capture, timeout)
+
+    async def capture_frames(self, *, url, document, size, start, frames, fps, timeout):
+        """The post's frames from `start` seconds on, `frames` of them 1/`fps` s apart on the virtual clock (PNGs).
+
+        Every frame is drawn (drawFrom 0), so no skipped WebGL frame needs a second run.
+        """
+        return await self._within_budget(self._capture_frames(url, document, size, start, frames, fps), timeout)
+
+    async def _capture_frames(self, url, document, size, start, frames, fps):
+        async with self.page(url=url, document=document, size=size) as page:
+            state = await run_harness(page, url, start, 0)
+            pngs = []
+            for index in range(frames):
+                if state["status"] != "ready":
+                    raise PostError(error_message(state.get("error")))
+                pngs.append(await page.screenshot(type="png", animations="allow", caret="initial"))
+                if index < frames - 1:
+                    state = await page.evaluate(ADVANCE_DRAWING_EVERY_FRAME, 1000 / fps)
+            return pngs
+
+    async def _within_budget(self, capture, timeout):
+        """Run a capture coroutine under the time and memory budgets; turn what went wrong into a CaptureError."""
         memory_stops = self.memory_stops
         watcher = asyncio.create_task(self.watch_memory())
         try:
             async with asyncio.timeout(timeout):
-                return await self._capture(url, document, size, capture_time, draw_every_frame, scale)
+                return await capture
         except (TimeoutError, PlaywrightError, PostError) as exc:
             if self.memory_stops != memory_stops:
                 raise BudgetExceeded(
@@ -462,6 +486,9 @@ RUN_TO_CAPTURE_TIME = """async ([ms, drawFrom]) => {
   await document.fonts.ready;
   return window.__render.advance(ms, { drawFrom });
 }"""
+
+
+ADVANCE_DRAWING_EVERY_FRAME = "(ms) => window.__render.advance(ms, { drawFrom: 0 })"
 
 
 WEBGL_RENDERER = """() => {

@@ -22,11 +22,12 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError, close_old_connections, connection, transaction
 
+from capture import anim
 from capture.browser import BrowserUnavailable, BudgetExceeded, CaptureBrowser, CaptureError
 from capture.serve import harness_document, harness_url
 from posts import health, jobs
 from posts.images import storage, variants
-from posts.models import ImageKind, JobStatus, PostImageJob
+from posts.models import ImageKind, JobStatus, Post, PostImageJob, RenderModel
 from posts.render.scripts import harness_version
 
 logger = logging.getLogger(__name__)
@@ -42,6 +43,7 @@ class WorkerCannotRun(RuntimeError):
 class Outcome(enum.StrEnum):
     SUCCESS = "success"
     FLAT = "flat"  # stored, but one flat colour: often a bug, not the art
+    STILL = "still"  # an animation whose frames are all alike: nothing stored, the post recorded as still
     FAILED = "failed"
     RETRY = "retry"  # back to pending, after a backoff
     LOST = "lost"  # taken back from this worker, or its outcome could not be recorded
@@ -89,6 +91,39 @@ def store(job, prepared, *, worker_id, provenance):
     with transaction.atomic():
         if not jobs.mark_success(job, worker_id=worker_id):
             return None
+        image = storage.save_image(post=job.post, kind=job.kind, prepared=prepared, **provenance)
+        if job.kind == ImageKind.THUMB:
+            queue_anim(job.post, after=job.priority)
+        return image
+
+
+def queue_anim(post, *, after):
+    """With a post's thumbnail, queue its animation; unless it is known to stand still.
+
+    An SVG never moves in a capture (the harness pins its SMIL and CSS animations at the capture
+    time), so it is recorded as still without capturing its frames.
+    """
+    if post.render_model == RenderModel.SVG:
+        Post.objects.filter(pk=post.pk).update(moves=False)
+    elif Post.objects.filter(pk=post.pk).values_list("moves", flat=True).first() is not False:
+        jobs.enqueue_anim(post, after=after)
+
+
+@database
+def store_anim(job, webp, *, worker_id, provenance):
+    """Mark the job done and store the animation; None (frames all alike) records the post as still instead.
+
+    Returns the image, True for a still post, or None if another worker has taken the job back.
+    """
+    with transaction.atomic():
+        if not jobs.mark_success(job, worker_id=worker_id):
+            return None
+        Post.objects.filter(pk=job.post_id).update(moves=webp is not None)
+        if webp is None:
+            job.post.images.filter(kind=ImageKind.ANIM).delete()
+            return True
+        # Already WebP: stored as it is, without the variants a still gets.
+        prepared = (storage.image_fields(webp), [])
         return storage.save_image(post=job.post, kind=job.kind, prepared=prepared, **provenance)
 
 
@@ -243,7 +278,7 @@ class Worker:
         finally:
             self.held.discard(job.id)
             self.outcomes[outcome] += 1
-            log = logger.info if outcome in (Outcome.SUCCESS, Outcome.FLAT) else logger.warning
+            log = logger.info if outcome in (Outcome.SUCCESS, Outcome.FLAT, Outcome.STILL) else logger.warning
             log(
                 "post=%s kind=%s outcome=%s attempt=%s ms=%d%s",
                 job.post_id,
@@ -256,35 +291,14 @@ class Worker:
 
     async def capture_and_record(self, browser, job):
         """Capture the job's post and store the image; return (Outcome, error message or None)."""
-        size = settings.CAPTURE_OG_SIZE if job.kind == ImageKind.OG else settings.CAPTURE_THUMB_SIZE
-        # A thumbnail is captured at the density of a high-density screen; the 1x is made from it.
-        scale = settings.CAPTURE_THUMB_SCALE if job.kind == ImageKind.THUMB else 1
+        if job.kind == ImageKind.ANIM:
+            return await self.guarded(job, self.capture_anim(browser, job))
+        return await self.guarded(job, self.capture_still(browser, job))
+
+    async def guarded(self, job, capture):
+        """Run a capture-and-store coroutine; turn its failure into a recorded outcome."""
         try:
-            document = await render_harness(job.post_id)
-            if document.status != 200:
-                raise CaptureError(f"the harness page answered HTTP {document.status}")
-            started = time.monotonic()
-            capture = await browser.capture_image(
-                url=harness_url(job.post_id),
-                document=document,
-                size=size,
-                capture_time=job.post.capture_time,
-                timeout=self.timeout,
-                scale=scale,
-            )
-            provenance = {
-                "chromium_version": browser.version,
-                "webgl_renderer": browser.webgl_renderer,
-                "harness_version": self.harness_version(job.post.render_model),
-                "capture_size": f"{size[0]}x{size[1]}",
-                "capture_time": capture.virtual_time,
-                "capture_ms": round((time.monotonic() - started) * 1000),
-            }
-            png, png_2x = await asyncio.to_thread(scaled, capture.png, size=size, scale=scale)
-            fields = await asyncio.to_thread(storage.image_fields, png)
-            image = await store(job, (fields, []), worker_id=self.worker_id, provenance=provenance)
-            if image is not None:
-                await self.add_variants(image, png, png_2x)
+            image = await capture
         except CaptureError as exc:
             once_more = isinstance(exc, BudgetExceeded)
             return await self.record_failure(job, str(exc), transient=exc.transient, once_more_later=once_more)
@@ -295,12 +309,76 @@ class Worker:
             return await self.record_failure(job, f"worker error: {type(exc).__name__}: {exc}", transient=True)
         if image is None:
             return Outcome.LOST, "the job was taken back from this worker (lease expired); image discarded"
+        if image is True:
+            return Outcome.STILL, None
         if image.is_flat:
             logger.warning(
                 "post=%s kind=%s captured as one flat colour (often a bug, not the art)", job.post_id, job.kind
             )
             return Outcome.FLAT, None
         return Outcome.SUCCESS, None
+
+    async def capture_anim(self, browser, job):
+        """Capture the post's loop frame by frame on the virtual clock and store it as an animated WebP."""
+        post, fps = job.post, settings.CAPTURE_ANIM_FPS
+        seconds = post.anim_duration or settings.CAPTURE_ANIM_SECONDS
+        size = settings.CAPTURE_THUMB_SIZE
+        document = await render_harness(job.post_id)
+        if document.status != 200:
+            raise CaptureError(f"the harness page answered HTTP {document.status}")
+        started = time.monotonic()
+        frames = round(seconds * fps)
+        pngs = await browser.capture_frames(
+            url=harness_url(job.post_id),
+            document=document,
+            size=size,
+            start=post.anim_start,
+            frames=frames,
+            fps=fps,
+            timeout=self.timeout * (1 + frames / 30),  # the page load, then a 30th of it per frame
+        )
+        webp = await asyncio.to_thread(anim.encode, pngs, fps=fps, quality=settings.CAPTURE_ANIM_QUALITY)
+        provenance = {
+            **self.provenance(browser, post, size, started),
+            "capture_time": post.anim_start,
+            "frames": frames,
+            "duration_ms": sum(anim.frame_durations(frames, fps)),
+        }
+        return await store_anim(job, webp, worker_id=self.worker_id, provenance=provenance)
+
+    def provenance(self, browser, post, size, started):
+        return {
+            "chromium_version": browser.version,
+            "webgl_renderer": browser.webgl_renderer,
+            "harness_version": self.harness_version(post.render_model),
+            "capture_size": f"{size[0]}x{size[1]}",
+            "capture_ms": round((time.monotonic() - started) * 1000),
+        }
+
+    async def capture_still(self, browser, job):
+        """Capture the job's thumbnail or OG image and store it; then its variants."""
+        size = settings.CAPTURE_OG_SIZE if job.kind == ImageKind.OG else settings.CAPTURE_THUMB_SIZE
+        # A thumbnail is captured at the density of a high-density screen; the 1x is made from it.
+        scale = settings.CAPTURE_THUMB_SCALE if job.kind == ImageKind.THUMB else 1
+        document = await render_harness(job.post_id)
+        if document.status != 200:
+            raise CaptureError(f"the harness page answered HTTP {document.status}")
+        started = time.monotonic()
+        capture = await browser.capture_image(
+            url=harness_url(job.post_id),
+            document=document,
+            size=size,
+            capture_time=job.post.capture_time,
+            timeout=self.timeout,
+            scale=scale,
+        )
+        provenance = {**self.provenance(browser, job.post, size, started), "capture_time": capture.virtual_time}
+        png, png_2x = await asyncio.to_thread(scaled, capture.png, size=size, scale=scale)
+        fields = await asyncio.to_thread(storage.image_fields, png)
+        image = await store(job, (fields, []), worker_id=self.worker_id, provenance=provenance)
+        if image is not None:
+            await self.add_variants(image, png, png_2x)
+        return image
 
     async def add_variants(self, image, png, png_2x):
         """Encode WebP and AVIF after the PNG has landed, so they cost the new post's thumbnail no time.

@@ -433,6 +433,12 @@ CAPTURE_LEASE_SECONDS = env_int("CAPTURE_LEASE_SECONDS", 300, minimum=5)
 CAPTURE_BROWSER_PATH = env("CAPTURE_BROWSER_PATH")
 CAPTURE_CHROMIUM_SANDBOX = env_bool("CAPTURE_CHROMIUM_SANDBOX", False)
 CAPTURE_MEMORY_MB = env_int("CAPTURE_MEMORY_MB", 1024, minimum=128)
+# Animated previews (docs/worker.md): each post's default loop length and frame rate, and the WebP quality.
+CAPTURE_ANIM_SECONDS = env_int("CAPTURE_ANIM_SECONDS", 3, minimum=1)
+CAPTURE_ANIM_FPS = env_int("CAPTURE_ANIM_FPS", 15, minimum=1)
+CAPTURE_ANIM_QUALITY = env_int("CAPTURE_ANIM_QUALITY", 60, minimum=1)
+if CAPTURE_ANIM_FPS > 60 or CAPTURE_ANIM_QUALITY > 100:
+    raise ImproperlyConfigured("CAPTURE_ANIM_FPS must be at most 60 and CAPTURE_ANIM_QUALITY at most 100.")
 
 # Health (docs/operations.md): alerts the workers send, and who may read /metrics.
 CAPTURE_ALERT_WEBHOOK = env("CAPTURE_ALERT_WEBHOOK")

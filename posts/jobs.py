@@ -4,7 +4,7 @@ pending --claim--> running --mark_success--> success
                            --mark_failed---> pending (retry after backoff) | failed
 running --(lease expired)--> pending | failed        any --retry--> pending (attempts 0)
 
-Jobs are claimed by priority (JobPriority: new posts, then retries, then backfill), then by when
+Jobs are claimed by priority (JobPriority: new posts, then retries, then animations, then backfill), then by when
 they became due. Within the new lane, a post's priority counts its author's other waiting posts,
 so posters take turns. A job going back to pending for another try moves to the retry lane at
 least; a post that ran past its time or memory budget gets one more try in the backfill lane.
@@ -20,7 +20,7 @@ from django.db.models import F
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
-from posts.models import LAST_ERROR_LENGTH, ImageKind, JobPriority, JobStatus, Post, PostImageJob
+from posts.models import LAST_ERROR_LENGTH, STILL_KINDS, ImageKind, JobPriority, JobStatus, Post, PostImageJob
 
 logger = logging.getLogger(__name__)
 
@@ -104,10 +104,18 @@ def enqueue_for_post(post, *, priority=None):
         try:
             with transaction.atomic():
                 lane = fair_priority(post) if priority is None else priority
-                return [enqueue(post, kind, priority=lane) for kind in ImageKind.values]
+                return [enqueue(post, kind, priority=lane) for kind in STILL_KINDS]
         except OperationalError as exc:
             if transaction.get_connection().in_atomic_block or attempt == 2 or not is_lock_conflict(exc):
                 raise
+
+
+def enqueue_anim(post):
+    """Queue a post's animation in its own lane, behind every new post's thumb and OG and their retries.
+
+    Called when its thumbnail lands; a post known not to move gets none (see capture/worker.py).
+    """
+    return enqueue(post, ImageKind.ANIM, priority=JobPriority.ANIM)
 
 
 def enqueue_backfill(post_ids, kind):

@@ -19,6 +19,9 @@ MAX_TITLE_LENGTH = 200
 MAX_DESCRIPTION_LENGTH = 2000
 MAX_CAPTURE_TIME = 30.0
 DEFAULT_CAPTURE_TIME = 0.8
+MAX_ANIM_START = MAX_CAPTURE_TIME
+MIN_ANIM_DURATION = 0.5
+MAX_ANIM_DURATION = 10.0
 LAST_ERROR_LENGTH = 512
 
 
@@ -39,6 +42,11 @@ PAGE_MODELS = {RenderModel.CANVAS, RenderModel.THREE}
 class ImageKind(models.TextChoices):
     THUMB = "thumb", _("thumbnail")
     OG = "og", _("Open Graph image")
+    ANIM = "anim", _("animation")
+
+
+# The images every post gets with its jobs; an animation is queued once its thumbnail lands.
+STILL_KINDS = (ImageKind.THUMB, ImageKind.OG)
 
 
 class ImageStorage(models.TextChoices):
@@ -54,7 +62,7 @@ EXTENSIONS = {"image/png": "png", "image/webp": "webp", "image/avif": "avif"}
 
 
 # The fields that decide what a capture shows: changing one means capturing again.
-RENDERED_FIELDS = ("render_model", "code", "html", "capture_time")
+RENDERED_FIELDS = ("render_model", "code", "html", "capture_time", "anim_start", "anim_duration")
 
 
 class PostQuerySet(models.QuerySet):
@@ -69,8 +77,13 @@ class PostQuerySet(models.QuerySet):
         )
 
     def for_listing(self):
-        """Everything a feed item shows, in one query: author and thumbnail version, no code."""
-        return self.with_thumb().defer("code", "description")
+        """Everything a feed item shows, in one query: author, thumbnail and animation versions, no code."""
+        anim = PostImage.objects.filter(post=OuterRef("pk"), kind=ImageKind.ANIM)
+        return (
+            self.with_thumb()
+            .annotate(anim_sha256=Subquery(anim.values("sha256")[:1]), anim_storage=Subquery(anim.values("storage")[:1]))
+            .defer("code", "description")
+        )
 
     def with_thumb_job_status(self):
         """Annotate the status of the thumbnail's capture job (None without one), in the same query."""
@@ -141,6 +154,27 @@ class Post(models.Model):
         validators=[validate_finite, MinValueValidator(0), MaxValueValidator(MAX_CAPTURE_TIME)],
         help_text=_("Seconds of animation before the image is captured."),
     )
+    anim_start = models.FloatField(
+        _("animation start"),
+        default=0,
+        blank=True,  # blank in the form means from the start
+        validators=[validate_finite, MinValueValidator(0), MaxValueValidator(MAX_ANIM_START)],
+        help_text=_("Second of the post's virtual time where its animated preview starts."),
+    )
+    anim_duration = models.FloatField(
+        _("animation length"),
+        null=True,
+        blank=True,
+        validators=[validate_finite, MinValueValidator(MIN_ANIM_DURATION), MaxValueValidator(MAX_ANIM_DURATION)],
+        help_text=_("Seconds in the animated preview's loop; blank for the site's default."),
+    )
+    moves = models.BooleanField(
+        _("moves"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("Whether its animation frames differ: unknown until captured; a still post gets no animation."),
+    )
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="posts"
     )
@@ -196,6 +230,14 @@ class Post(models.Model):
     def capture_failed(self):
         """No thumbnail, and its capture ended failed; needs with_thumb() and with_thumb_job_status()."""
         return not self.thumb_sha256 and self.thumb_job_status == JobStatus.FAILED
+
+    @property
+    def anim_url(self):
+        """The animation's versioned URL, or None; needs the for_listing() annotation."""
+        sha256 = getattr(self, "anim_sha256", None)
+        if not sha256:
+            return None
+        return image_url(self.pk, ImageKind.ANIM, sha256, storage=self.anim_storage, mime="image/webp")
 
     @property
     def thumb_url(self):
@@ -307,6 +349,10 @@ class PostImage(StoredImage):
     capture_ms = models.PositiveIntegerField(
         _("capture duration (ms)"), null=True, blank=True, help_text=_("Wall time of the browser's capture.")
     )
+    frames = models.PositiveIntegerField(_("frames"), null=True, blank=True, help_text=_("Animations only."))
+    duration_ms = models.PositiveIntegerField(
+        _("duration (ms)"), null=True, blank=True, help_text=_("Animations only: one loop.")
+    )
 
     class Meta:
         db_table = "post_image"
@@ -319,7 +365,7 @@ class PostImage(StoredImage):
 
     @property
     def url(self):
-        return image_url(self.post_id, self.kind, self.sha256, storage=self.storage)
+        return image_url(self.post_id, self.kind, self.sha256, storage=self.storage, mime=self.mime)
 
     @property
     def version(self):
@@ -375,6 +421,8 @@ class JobPriority(models.IntegerChoices):
 
     NEW = 0, _("new post or edit")
     RETRY = 100, _("retry")
+    # After every new post's thumb and OG (0-99, the fair lane) and their retries, before backfill.
+    ANIM = 150, _("animation")
     BACKFILL = 200, _("backfill or bulk recapture")
 
 

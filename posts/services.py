@@ -86,6 +86,9 @@ def post_update(post, **changes):
         if changed:
             post.save(update_fields=[*changed, "updated_at"])
         if set(changed) & set(RENDERED_FIELDS):
+            if post.moves is not None:  # whether it moves is known again once its animation is captured
+                post.moves = None
+                post.save(update_fields=["moves"])
             jobs.enqueue_for_post(post)
     return post
 

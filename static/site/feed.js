@@ -1,6 +1,9 @@
 // The feed's RenderPreview: images first; a live, sandboxed render only where a card has no image
 // (or its image failed), only while the card is on screen, and never more than `cap` at once.
-// A post whose capture failed runs only when someone presses its play button.
+// A post whose capture failed runs only when someone presses its play button. A card with a
+// captured animation never runs the post's code: pointing at it or focusing it shows the
+// animation over the still (a tap on its play button on a touch screen), unless the viewer
+// prefers reduced motion.
 import { control } from './render-messages.js';
 import { watchFrames } from './watchdog.js';
 
@@ -18,6 +21,12 @@ function start(grid) {
     element,
     media: element.querySelector('.card-media'),
     img: element.querySelector('.card-media img'),
+    anim: element.querySelector('.card-media img')?.dataset.anim,
+    animImg: null,
+    pointed: false,
+    focused: false,
+    playing: false,
+    animPlay: element.querySelector('.card-anim-play'),
     status: element.querySelector('.card-status'),
     play: element.querySelector('.card-play'),
     title: element.querySelector('.card-title')?.textContent.trim() ?? '',
@@ -189,6 +198,44 @@ function start(grid) {
     { rootMargin: '100px 0px' },
   );
 
+  const stillOnly = matchMedia('(prefers-reduced-motion: reduce)');
+  const touch = matchMedia('(hover: none)');
+
+  // The animation over the still, while the card is pointed at, focused or its play button is
+  // on: a plain image, no post code.
+  function animate(card) {
+    const on = (card.pointed || card.focused || card.playing) && !stillOnly.matches;
+    if (on && !card.animImg) {
+      card.animImg = document.createElement('img');
+      card.animImg.className = 'card-anim';
+      card.animImg.alt = '';
+      card.animImg.src = card.anim;
+      card.img.after(card.animImg);
+    } else if (!on && card.animImg) {
+      card.animImg.remove();
+      card.animImg = null;
+    }
+  }
+
+  for (const card of cards.filter((card) => card.anim)) {
+    const set = (name, value) => () => {
+      card[name] = value;
+      animate(card);
+    };
+    card.element.addEventListener('mouseenter', set('pointed', true));
+    card.element.addEventListener('mouseleave', set('pointed', false));
+    card.element.addEventListener('focusin', set('focused', true));
+    card.element.addEventListener('focusout', set('focused', false));
+    if (card.animPlay) {
+      card.animPlay.hidden = !touch.matches || stillOnly.matches;
+      card.animPlay.addEventListener('click', () => {
+        card.playing = !card.playing;
+        card.animPlay.setAttribute('aria-pressed', String(card.playing));
+        animate(card);
+      });
+    }
+  }
+
   for (const card of cards) {
     observer.observe(card.element);
     if (card.play) {
@@ -207,6 +254,7 @@ function start(grid) {
       };
       card.img.addEventListener('error', failed);
       if (card.img.complete && card.img.naturalWidth === 0) failed(); // failed before this script ran
+      if (card.anim) continue; // its animation plays instead of its code
       // Shadertoy's habit: pointing at (or tabbing to) a card plays its code live.
       const hover = (on) => () => {
         card.hovered = on;
