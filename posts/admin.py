@@ -32,6 +32,8 @@ class PostImageInline(admin.TabularInline):
         "height",
         "bytes",
         "storage",
+        "frames",
+        "duration_ms",
         "is_flat",
         "harness_version",
         "chromium_version",
@@ -71,7 +73,7 @@ class PostAdmin(admin.ModelAdmin):
     list_filter = ["render_model", "created_at"]
     search_fields = ["title", "description", "=id", "author__username"]
     list_select_related = ["author"]
-    readonly_fields = ["id", "created_at", "updated_at"]
+    readonly_fields = ["id", "moves", "created_at", "updated_at"]
     inlines = [PostImageInline, PostImageJobInline]
     actions = ["recapture"]
     date_hierarchy = "created_at"
@@ -133,6 +135,8 @@ class PostImageAdmin(admin.ModelAdmin):
         "capture_size",
         "capture_time",
         "capture_ms",
+        "frames",
+        "duration_ms",
         "created_at",
         "updated_at",
     ]

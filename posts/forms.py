@@ -3,7 +3,15 @@ from pathlib import Path
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from posts.models import DEFAULT_CAPTURE_TIME, MAX_CAPTURE_TIME, Post, RenderModel
+from posts.models import (
+    DEFAULT_CAPTURE_TIME,
+    MAX_ANIM_DURATION,
+    MAX_ANIM_START,
+    MAX_CAPTURE_TIME,
+    MIN_ANIM_DURATION,
+    Post,
+    RenderModel,
+)
 
 
 class PostForm(forms.ModelForm):
@@ -28,17 +36,27 @@ class PostForm(forms.ModelForm):
 
     class Meta:
         model = Post
-        fields = ["title", "description", "render_model", "capture_time", "code", "html"]
-        labels = {"capture_time": _("Capture time (seconds)")}
+        fields = ["title", "description", "render_model", "capture_time", "anim_start", "anim_duration", "code", "html"]
+        labels = {
+            "capture_time": _("Capture time (seconds)"),
+            "anim_start": _("Animation start (seconds)"),
+            "anim_duration": _("Animation length (seconds)"),
+        }
         help_texts = {
             "capture_time": _(
                 "Seconds of animation before the image is captured, unless the code calls capturePreview()."
-            )
+            ),
+            "anim_start": _("Where the animated preview's loop starts, in seconds of the post's time."),
+            "anim_duration": _("How long its loop is, in seconds; blank for the site's default."),
         }
         widgets = {
             "title": forms.TextInput(attrs={"autocomplete": "off"}),
             "description": forms.Textarea(attrs={"rows": 3}),
             "capture_time": forms.NumberInput(attrs={"min": 0, "max": MAX_CAPTURE_TIME, "step": "any"}),
+            "anim_start": forms.NumberInput(attrs={"min": 0, "max": MAX_ANIM_START, "step": "any"}),
+            "anim_duration": forms.NumberInput(
+                attrs={"min": MIN_ANIM_DURATION, "max": MAX_ANIM_DURATION, "step": "any"}
+            ),
         }
 
     def __init__(self, *args, **kwargs):
@@ -59,12 +77,16 @@ class PostForm(forms.ModelForm):
         value = self.cleaned_data["capture_time"]
         return DEFAULT_CAPTURE_TIME if value is None else value
 
+    def clean_anim_start(self):
+        value = self.cleaned_data["anim_start"]
+        return 0 if value is None else value
+
 
 class PostEditForm(PostForm):
     """The author's edit form: the upload form's rules, without the render model (which stays)."""
 
     class Meta(PostForm.Meta):
-        fields = ["title", "description", "capture_time", "code", "html"]
+        fields = ["title", "description", "capture_time", "anim_start", "anim_duration", "code", "html"]
 
 
 STARTERS_DIR = Path(__file__).resolve().parent / "starters"

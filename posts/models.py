@@ -173,7 +173,7 @@ class Post(models.Model):
         null=True,
         blank=True,
         editable=False,
-        help_text=_("Whether its animation frames differ: unknown until captured; a still post gets no animation."),
+        help_text=_("Whether its animation frames differ (unknown until captured); a still post gets none."),
     )
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="posts"

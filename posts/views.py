@@ -87,6 +87,7 @@ class PostDetailView(DetailView):
         return super().get_context_data(
             render_url=render_url(post.pk),
             thumb=images.get(ImageKind.THUMB),
+            anim=images.get(ImageKind.ANIM),
             can_edit=can_edit,
             capture_rows=[(kind, images.get(kind), jobs.get(kind)) for kind in ImageKind] if can_edit else [],
             page_url=settings.SITE_URL + post.get_absolute_url(),

@@ -52,6 +52,9 @@ class PostImageSerializer(serializers.ModelSerializer):
             "capture_size",
             "capture_time",
             "capture_ms",
+            # Animations only (null on stills): frames in one loop and its length.
+            "frames",
+            "duration_ms",
         ]
 
 
@@ -72,6 +75,9 @@ class PostDetailSerializer(PostListSerializer):
             "code",
             "html",
             "capture_time",
+            "anim_start",
+            "anim_duration",
+            "moves",
             "og_image_url",
             "images",
             "jobs",
@@ -111,11 +117,11 @@ class PostCreateSerializer(PostWriteSerializer):
     """What a client may send to create a post."""
 
     class Meta(PostWriteSerializer.Meta):
-        fields = ["title", "description", "render_model", "code", "html", "capture_time"]
+        fields = ["title", "description", "render_model", "code", "html", "capture_time", "anim_start", "anim_duration"]
 
 
 class PostUpdateSerializer(PostWriteSerializer):
     """What the author (or staff) may change; the render model stays."""
 
     class Meta(PostWriteSerializer.Meta):
-        fields = ["title", "description", "code", "html", "capture_time"]
+        fields = ["title", "description", "code", "html", "capture_time", "anim_start", "anim_duration"]

@@ -23,7 +23,10 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--kind", choices=["thumb", "og", "all"], default="all", help="Which images (default: all)."
+            "--kind",
+            choices=[*ImageKind.values, "all"],
+            default="all",
+            help="Which images (default: all); anim skips posts known to stand still, and SVG posts.",
         )
         parser.add_argument(
             "--render-model", choices=RenderModel.values, help="Only posts of this render model (default: every one)."
@@ -81,7 +84,10 @@ class Command(BaseCommand):
                 if not ids:
                     break
                 for image_kind in kinds:
-                    chosen = list(select(Post.objects.filter(pk__in=ids), image_kind).values_list("pk", flat=True))
+                    batch_posts = Post.objects.filter(pk__in=ids)
+                    if image_kind == ImageKind.ANIM:  # a post that stands still gets no animation
+                        batch_posts = batch_posts.exclude(moves=False).exclude(render_model=RenderModel.SVG)
+                    chosen = list(select(batch_posts, image_kind).values_list("pk", flat=True))
                     wanted[image_kind] += len(chosen)
                     if chosen and not dry_run:
                         queued[image_kind] += jobs.enqueue_backfill(chosen, image_kind)
