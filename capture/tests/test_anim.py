@@ -1,0 +1,131 @@
+"""Animated previews: frames stepped on the virtual clock, encoded as a looping WebP, only for posts that move."""
+
+import io
+
+import pytest
+from PIL import Image
+
+from capture import anim
+from capture.serve import harness_document, harness_url
+from capture.tests.conftest import TEST_TIMEOUT_SECONDS, make_post
+from posts.models import ImageKind, JobStatus, Post, PostImage, PostImageJob
+
+pytestmark = pytest.mark.browser
+
+# A bar whose length is its frame's virtual time: every frame differs from the one before.
+MOVING = """
+requestAnimationFrame(function bar(t) {
+  ctx.fillStyle = "#000";
+  ctx.fillRect(0, 0, width, height);
+  ctx.fillStyle = "#f80";
+  ctx.fillRect(0, 100, t / 10, 80);
+  requestAnimationFrame(bar);
+});
+"""
+# The shape of a p5 sketch with noLoop(): drawn once, then nothing is scheduled.
+STILL_CANVAS = """
+ctx.fillStyle = "#246";
+ctx.fillRect(0, 0, width, height);
+ctx.fillStyle = "#fc0";
+ctx.beginPath(); ctx.arc(width / 2, height / 2, 80, 0, Math.PI * 2); ctx.fill();
+"""
+ANIMATED_SVG = (
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 100 100"><rect width="100" height="100" fill="#036"/>'
+    '<circle cx="50" cy="50" r="20" fill="#fc0"><animate attributeName="r" values="10;40;10" dur="2s" '
+    'repeatCount="indefinite"/></circle></svg>'
+)
+
+
+def durations(webp):
+    image = Image.open(io.BytesIO(webp))
+    assert image.format == "WEBP" and image.is_animated
+    times = []
+    for index in range(image.n_frames):
+        image.seek(index)
+        image.load()
+        times.append(image.info["duration"])
+    return times
+
+
+def capture_frames(capture_browser, post, *, frames, fps, start=0.0, size=(320, 240)):
+    document = harness_document(post.pk)
+    return capture_browser.run(
+        capture_browser.browser.capture_frames(
+            url=harness_url(post.pk),
+            document=document,
+            size=size,
+            start=start,
+            frames=frames,
+            fps=fps,
+            timeout=TEST_TIMEOUT_SECONDS * 4,
+        ),
+        timeout=120,
+    )
+
+
+@pytest.mark.django_db
+def test_frames_are_stepped_on_the_virtual_clock_with_exact_timing_and_repeat_byte_for_byte(capture_browser):
+    post = make_post("canvas", MOVING)
+
+    first = anim.encode(capture_frames(capture_browser, post, frames=45, fps=15), fps=15, quality=60)
+    second = anim.encode(capture_frames(capture_browser, post, frames=45, fps=15), fps=15, quality=60)
+
+    assert first == second  # the virtual clock, not the machine's speed, decides every frame
+    times = durations(first)
+    assert len(times) == 45
+    assert sum(times) == 3000
+    # Frame i starts at round(i * 1000 / 15) ms: 0, 67, 133, 200...
+    assert [sum(times[:i]) for i in range(4)] == [0, 67, 133, 200]
+    assert set(times) == {66, 67}
+
+
+@pytest.mark.django_db
+def test_the_bar_in_each_frame_is_where_the_virtual_clock_says(capture_browser):
+    post = make_post("canvas", MOVING)
+    pngs = capture_frames(capture_browser, post, frames=3, fps=10, start=1.0)
+
+    def bar_end(png):
+        row = Image.open(io.BytesIO(png)).convert("RGB").crop((0, 140, 320, 141))
+        return sum(1 for x in range(320) if row.getpixel((x, 0))[0] > 200)
+
+    # The bar is t / 10 px long at virtual t ms: 100 px at 1 s, 110 at 1.1 s, 120 at 1.2 s.
+    assert [bar_end(png) for png in pngs] == [100, 110, 120]
+
+
+@pytest.mark.django_db
+def test_a_still_canvas_gives_no_animation(capture_browser):
+    post = make_post("canvas", STILL_CANVAS)
+    assert anim.encode(capture_frames(capture_browser, post, frames=10, fps=15), fps=15, quality=60) is None
+
+
+def test_the_worker_stores_the_animation_after_the_thumbnail_and_records_still_posts(run_queue, client, settings):
+    settings.CAPTURE_ANIM_SECONDS = 1
+    settings.CAPTURE_ANIM_FPS = 10
+    moving = make_post("canvas", MOVING, anim_start=0.5)
+    still = make_post("canvas", STILL_CANVAS)
+    svg = make_post("svg", ANIMATED_SVG)
+
+    run_queue()
+
+    assert all(job.status == JobStatus.SUCCESS for job in PostImageJob.objects.all())
+    image = PostImage.objects.get(post=moving, kind=ImageKind.ANIM)
+    assert (image.mime, image.frames, image.duration_ms, image.capture_time) == ("image/webp", 10, 1000, 0.5)
+    assert (image.width, image.height) == settings.CAPTURE_THUMB_SIZE
+    assert durations(image.data) == [100] * 10
+    assert Post.objects.get(pk=moving.pk).moves is True
+    # The still canvas was captured frame by frame and found still; the SVG never gets a job (its
+    # animations are pinned in captures).
+    assert Post.objects.get(pk=still.pk).moves is False
+    assert not PostImage.objects.filter(post=still, kind=ImageKind.ANIM).exists()
+    assert Post.objects.get(pk=svg.pk).moves is False
+    assert not PostImageJob.objects.filter(post=svg, kind=ImageKind.ANIM).exists()
+
+    response = client.get(image.url)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/webp"
+    assert "immutable" in response["Cache-Control"]
+    assert client.get(image.url, HTTP_IF_NONE_MATCH=response["ETag"]).status_code == 304
+    detail = client.get(f"/api/posts/{moving.pk}").json()
+    listed = next(item for item in detail["images"] if item["kind"] == "anim")
+    assert (listed["frames"], listed["duration_ms"], listed["bytes"]) == (10, 1000, image.bytes)
+    assert (detail["anim_start"], detail["moves"]) == (0.5, True)
