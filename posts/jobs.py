@@ -110,12 +110,13 @@ def enqueue_for_post(post, *, priority=None):
                 raise
 
 
-def enqueue_anim(post):
+def enqueue_anim(post, *, after=JobPriority.NEW):
     """Queue a post's animation in its own lane, behind every new post's thumb and OG and their retries.
 
-    Called when its thumbnail lands; a post known not to move gets none (see capture/worker.py).
+    Called when its thumbnail lands (`after`: that job's priority, so a backfilled thumbnail's
+    animation stays in the backfill lane); a post known not to move gets none (capture/worker.py).
     """
-    return enqueue(post, ImageKind.ANIM, priority=JobPriority.ANIM)
+    return enqueue(post, ImageKind.ANIM, priority=max(JobPriority.ANIM, after))
 
 
 def enqueue_backfill(post_ids, kind):

@@ -9,7 +9,7 @@ from tqdm import tqdm
 
 from capture.browser import BrowserUnavailable, CaptureBrowser
 from posts import health, jobs
-from posts.models import ImageKind, Post, RenderModel
+from posts.models import STILL_KINDS, ImageKind, Post, RenderModel
 from posts.render.scripts import harness_version
 
 DEFAULT_BATCH = 500
@@ -26,7 +26,10 @@ class Command(BaseCommand):
             "--kind",
             choices=[*ImageKind.values, "all"],
             default="all",
-            help="Which images (default: all); anim skips posts known to stand still, and SVG posts.",
+            help=(
+                "Which images (default: all, meaning thumb and og: each new thumbnail queues its post's "
+                "animation behind it); anim skips posts known to stand still, and SVG posts."
+            ),
         )
         parser.add_argument(
             "--render-model", choices=RenderModel.values, help="Only posts of this render model (default: every one)."
@@ -65,7 +68,7 @@ class Command(BaseCommand):
         if batch_size < 1:
             raise CommandError("--batch-size must be at least 1.")
         which = which or "missing"
-        kinds = ImageKind.values if kind == "all" else [kind]
+        kinds = list(STILL_KINDS) if kind == "all" else [kind]
         posts = Post.objects.all()
         if render_model:
             posts = posts.filter(render_model=render_model)

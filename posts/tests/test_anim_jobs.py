@@ -1,0 +1,99 @@
+"""Animation jobs: queued behind every new post's thumbnail and OG card, never for a post known to stand still."""
+
+import io
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.utils import timezone
+
+from capture.worker import queue_anim
+from posts import jobs, services
+from posts.models import ImageKind, JobPriority, Post, PostImageJob
+
+MOVING = "requestAnimationFrame(function f(t) { ctx.fillRect(0, 0, t, 9); requestAnimationFrame(f); });"
+
+
+def publish(user, title, render_model="canvas"):
+    return services.post_create(author=user, title=title, render_model=render_model, code=MOVING)
+
+
+def claim_all():
+    return jobs.claim_due_jobs(worker_id="w", limit=1000, now=timezone.now() + timedelta(seconds=1))
+
+
+@pytest.mark.django_db
+def test_a_new_post_gets_its_thumb_and_og_and_no_animation_job_until_its_thumbnail_lands():
+    post = publish(None, "new")
+    assert sorted(PostImageJob.objects.filter(post=post).values_list("kind", flat=True)) == ["og", "thumb"]
+
+
+@pytest.mark.django_db
+def test_animations_are_claimed_after_every_new_posts_thumb_and_og_even_a_flooders_last():
+    users = get_user_model().objects
+    old = publish(users.create_user("old"), "old")
+    PostImageJob.objects.filter(post=old).delete()  # its images have landed
+    queue_anim(old, after=JobPriority.NEW)
+    flooder = users.create_user("flood")
+    flood = [publish(flooder, f"flood {n}") for n in range(120)]  # past the fair lane's last step
+
+    order = claim_all()
+
+    assert len(order) == 2 * len(flood) + 1
+    assert all(job.kind != ImageKind.ANIM for job in order[:-1])
+    assert (order[-1].post_id, order[-1].kind, order[-1].priority) == (old.pk, ImageKind.ANIM, JobPriority.ANIM)
+    assert JobPriority.NEW + jobs.FAIR_SHARE_STEPS < JobPriority.RETRY < JobPriority.ANIM < JobPriority.BACKFILL
+
+
+@pytest.mark.django_db
+def test_a_backfilled_thumbnails_animation_stays_in_the_backfill_lane():
+    post = publish(None, "p")
+    queue_anim(post, after=JobPriority.BACKFILL)
+    assert PostImageJob.objects.get(post=post, kind=ImageKind.ANIM).priority == JobPriority.BACKFILL
+
+
+@pytest.mark.django_db
+def test_no_animation_job_for_a_post_known_still_or_an_svg():
+    still = publish(None, "still")
+    Post.objects.filter(pk=still.pk).update(moves=False)
+    svg = services.post_create(
+        author=None,
+        title="svg",
+        render_model="svg",
+        code='<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 9 9"><rect width="9" height="9"/></svg>',
+    )
+
+    queue_anim(Post.objects.get(pk=still.pk), after=JobPriority.NEW)
+    queue_anim(svg, after=JobPriority.NEW)
+
+    assert not PostImageJob.objects.filter(kind=ImageKind.ANIM).exists()
+    assert Post.objects.get(pk=svg.pk).moves is False
+
+
+@pytest.mark.django_db
+def test_an_edit_to_what_is_rendered_makes_moving_unknown_again():
+    post = publish(None, "p")
+    Post.objects.filter(pk=post.pk).update(moves=False)
+    post.refresh_from_db()
+
+    services.post_update(post, title="only the title")
+    assert Post.objects.get(pk=post.pk).moves is False
+    services.post_update(post, anim_start=2.0)
+    assert Post.objects.get(pk=post.pk).moves is None
+
+
+@pytest.mark.django_db
+def test_backfill_of_animations_skips_still_posts_and_svgs():
+    moving, unknown, still = (publish(None, title) for title in ("moving", "unknown", "still"))
+    Post.objects.filter(pk=moving.pk).update(moves=True)
+    Post.objects.filter(pk=still.pk).update(moves=False)
+    services.post_create(author=None, title="svg", render_model="svg", code='<svg xmlns="http://www.w3.org/2000/svg"/>')
+    out = io.StringIO()
+
+    call_command("capture_backfill", "--kind", "anim", "--verbosity", "0", stdout=out)
+
+    assert "anim: 2 missing, 2 queued" in out.getvalue()
+    queued = PostImageJob.objects.filter(kind=ImageKind.ANIM)
+    assert set(queued.values_list("post_id", flat=True)) == {moving.pk, unknown.pk}
+    assert set(queued.values_list("priority", flat=True)) == {JobPriority.BACKFILL}
