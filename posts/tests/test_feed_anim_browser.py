@@ -1,4 +1,4 @@
-"""The feed plays a card's captured animation on hover or focus, never the post's code, and keeps the still for reduced motion."""
+"""The feed plays a card's animation on hover or focus, never the post's code; reduced motion keeps the still."""
 
 import io
 
