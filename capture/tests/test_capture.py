@@ -54,7 +54,9 @@ def test_each_render_model_is_captured_as_thumb_and_og_with_its_colours(run_queu
 
     summary = run_queue()
 
-    assert "8 stored" in summary
+    # Eight stills; then the animations their thumbnails queued: the canvas and three.js posts
+    # move, the shader's gradient stands still and the SVG (pinned in captures) gets no job.
+    assert "10 stored (0 flat), 1 still (no animation)," in summary
     assert all(job.status == JobStatus.SUCCESS and job.attempts == 1 for job in PostImageJob.objects.all())
     images = {(image.post_id, image.kind): image for image in PostImage.objects.all()}
     for post in posts.values():

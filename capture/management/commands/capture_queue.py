@@ -50,8 +50,9 @@ class Command(BaseCommand):
             raise CommandError(f"capture_queue cannot run: {exc}.") from None
         if verbosity:
             stored = outcomes[Outcome.SUCCESS] + outcomes[Outcome.FLAT]
+            still = f" {outcomes[Outcome.STILL]} still (no animation)," if outcomes[Outcome.STILL] else ""
             self.stdout.write(
                 f"capture_queue: {outcomes.total()} capture(s): {stored} stored ({outcomes[Outcome.FLAT]} flat),"
-                f" {outcomes[Outcome.FAILED]} failed, {outcomes[Outcome.RETRY]} to retry later,"
+                f"{still} {outcomes[Outcome.FAILED]} failed, {outcomes[Outcome.RETRY]} to retry later,"
                 f" {outcomes[Outcome.LOST]} taken back."
             )
