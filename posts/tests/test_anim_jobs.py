@@ -97,3 +97,47 @@ def test_backfill_of_animations_skips_still_posts_and_svgs():
     queued = PostImageJob.objects.filter(kind=ImageKind.ANIM)
     assert set(queued.values_list("post_id", flat=True)) == {moving.pk, unknown.pk}
     assert set(queued.values_list("priority", flat=True)) == {JobPriority.BACKFILL}
+
+
+BAD_LOOPS = [
+    ({"anim_start": -1}, "anim_start"),
+    ({"anim_start": 31}, "anim_start"),
+    ({"anim_duration": 0.1}, "anim_duration"),
+    ({"anim_duration": 11}, "anim_duration"),
+    ({"anim_duration": "soon"}, "anim_duration"),
+]
+
+
+@pytest.mark.parametrize(("fields", "field"), BAD_LOOPS)
+def test_the_api_refuses_a_loop_out_of_range_and_saves_nothing(author_api, fields, field):
+    body = {"title": "loop", "render_model": "canvas", "code": MOVING, **fields}
+    response = author_api.post("/api/posts", body, format="json")
+    assert response.status_code == 400
+    assert field in response.json()
+    assert not Post.objects.exists()
+
+
+@pytest.mark.parametrize(("fields", "field"), BAD_LOOPS)
+def test_the_form_refuses_a_loop_out_of_range_and_keeps_what_was_typed(client, user, fields, field):
+    client.force_login(user)
+    body = {"title": "loop", "render_model": "canvas", "code": MOVING, "capture_time": "", **fields}
+    response = client.post("/posts/new", body)
+    assert response.status_code == 200
+    assert field in response.context["form"].errors
+    assert "loop" in response.content.decode()
+    assert not Post.objects.exists()
+
+
+def test_a_loop_is_kept_and_a_blank_one_means_the_defaults(author_api, client, user):
+    response = author_api.post(
+        "/api/posts",
+        {"title": "t", "render_model": "canvas", "code": MOVING, "anim_start": 2, "anim_duration": 4.5},
+        format="json",
+    )
+    assert (response.json()["anim_start"], response.json()["anim_duration"]) == (2, 4.5)
+    client.force_login(user)
+    client.post(
+        "/posts/new", {"title": "f", "render_model": "canvas", "code": MOVING, "anim_start": "", "anim_duration": ""}
+    )
+    post = Post.objects.get(title="f")
+    assert (post.anim_start, post.anim_duration, post.moves) == (0, None, None)

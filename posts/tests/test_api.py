@@ -20,6 +20,7 @@ from posts.validators import MAX_CODE_BYTES
 
 LIST_FIELDS = {"id", "title", "render_model", "created_at", "author", "url", "thumb_url"}
 DETAIL_FIELDS = LIST_FIELDS | {"description", "code", "html", "capture_time", "og_image_url", "images", "jobs"}
+DETAIL_FIELDS |= {"anim_start", "anim_duration", "moves"}
 VERSIONED_THUMB = re.compile(r"^/api/posts/[0-9a-f-]{36}/image\?kind=thumb&v=[0-9a-f]{12}$")
 
 BILLION_LAUGHS = """<?xml version="1.0"?>
@@ -516,7 +517,7 @@ def test_detail_has_images_without_their_data_and_jobs(client_api, post, thumb, 
         {"kind": "og", "mime": "image/png", "width": 120, "height": 63, "bytes": og.bytes, "url": og.url},
         {"kind": "thumb", "mime": "image/png", "width": 64, "height": 48, "bytes": thumb.bytes, "url": thumb.url},
     ]
-    assert set(body["images"][0]) == {*stored, "captured_at", *PROVENANCE}
+    assert set(body["images"][0]) == {*stored, "captured_at", *PROVENANCE, "frames", "duration_ms"}
     assert [set(job) for job in body["jobs"]] == [{"kind", "status", "attempts", "last_error", "updated_at"}] * 2
     assert {(j["kind"], j["status"], j["attempts"], j["last_error"]) for j in body["jobs"]} == {
         ("thumb", "pending", 0, None),
@@ -632,10 +633,16 @@ def test_schema_documents_every_query_parameter_the_listing_reads(schema):
 
 def test_create_request_schema_lists_the_fields_and_limits(schema):
     request = schema["components"]["schemas"]["PostCreateRequest"]
-    assert set(request["properties"]) == {"title", "description", "render_model", "code", "html", "capture_time"}
+    assert set(request["properties"]) == {
+        *("title", "description", "render_model", "code", "html", "capture_time", "anim_start", "anim_duration")
+    }
     assert set(request["required"]) == {"title", "render_model", "code"}
     assert request["properties"]["title"]["maxLength"] == 200
     assert request["properties"]["capture_time"]["maximum"] == 30
+    assert (request["properties"]["anim_duration"]["minimum"], request["properties"]["anim_duration"]["maximum"]) == (
+        0.5,
+        10,
+    )
 
 
 def test_api_docs_render_without_any_cdn(client_api, db):
