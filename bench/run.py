@@ -14,6 +14,7 @@ BENCHMARKS = {
     "loop-guard": "loop_guard_bench",
     "nginx": "nginx_bench",
     "images": "images_bench",
+    "anim": "anim_bench",
 }
 
 
