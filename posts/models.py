@@ -81,7 +81,9 @@ class PostQuerySet(models.QuerySet):
         anim = PostImage.objects.filter(post=OuterRef("pk"), kind=ImageKind.ANIM)
         return (
             self.with_thumb()
-            .annotate(anim_sha256=Subquery(anim.values("sha256")[:1]), anim_storage=Subquery(anim.values("storage")[:1]))
+            .annotate(
+                anim_sha256=Subquery(anim.values("sha256")[:1]), anim_storage=Subquery(anim.values("storage")[:1])
+            )
             .defer("code", "description")
         )
 
