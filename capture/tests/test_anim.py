@@ -8,7 +8,10 @@ from PIL import Image
 from capture import anim
 from capture.serve import harness_document, harness_url
 from capture.tests.conftest import TEST_TIMEOUT_SECONDS, make_post
-from posts.models import ImageKind, JobStatus, Post, PostImage, PostImageJob
+from posts.images import storage
+from posts.models import ImageKind, JobStatus, Post, PostImage, PostImageJob, PostImageVariant
+from posts.tests.conftest import image_backend, image_storages, s3_endpoint  # noqa: F401 (fixtures)
+from posts.tests.test_storage import fetch
 
 pytestmark = pytest.mark.browser
 
@@ -129,3 +132,24 @@ def test_the_worker_stores_the_animation_after_the_thumbnail_and_records_still_p
     listed = next(item for item in detail["images"] if item["kind"] == "anim")
     assert (listed["frames"], listed["duration_ms"], listed["bytes"]) == (10, 1000, image.bytes)
     assert (detail["anim_start"], detail["moves"]) == (0.5, True)
+
+
+def test_an_animation_is_stored_as_webp_in_each_backend_without_variants(run_queue, image_backend, client, settings):  # noqa: F811
+    settings.CAPTURE_ANIM_SECONDS = 1
+    settings.CAPTURE_ANIM_FPS = 5
+    post = make_post("canvas", MOVING)
+
+    run_queue()
+
+    image = PostImage.objects.get(post=post, kind=ImageKind.ANIM)
+    assert (image.storage, image.mime) == (image_backend, "image/webp")
+    assert not PostImageVariant.objects.filter(post=post, kind=ImageKind.ANIM).exists()
+    data = storage.read_bytes(image)
+    assert durations(data) == [200] * 5
+    if image_backend != "db":
+        assert image.object_name.endswith(".webp")
+    status, body, headers = fetch(client, image.url)
+    assert (status, body) == (200, data)
+    assert "immutable" in headers["Cache-Control"]
+    # The feed names the same URL.
+    assert f'data-anim="{image.url.replace("&", "&amp;")}"' in client.get("/").content.decode()
