@@ -193,7 +193,7 @@ def serve_images_early(get_response):
 
 
 def post_image(request, post_id):
-    """GET|HEAD /api/posts/<id>/image?kind=thumb|og[&v=<version>]."""
+    """GET|HEAD /api/posts/<id>/image?kind=thumb|og|anim[&v=<version>]."""
     if request.method not in ("GET", "HEAD"):
         response = error(405, f"Method {request.method} not allowed: use GET or HEAD.")
         response["Allow"] = "GET, HEAD"
