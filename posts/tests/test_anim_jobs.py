@@ -7,9 +7,11 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.utils import timezone
+from PIL import Image
 
 from capture.worker import queue_anim
 from posts import jobs, services
+from posts.images.storage import image_fields, save_image
 from posts.models import ImageKind, JobPriority, Post, PostImageJob
 
 MOVING = "requestAnimationFrame(function f(t) { ctx.fillRect(0, 0, t, 9); requestAnimationFrame(f); });"
@@ -141,3 +143,18 @@ def test_a_loop_is_kept_and_a_blank_one_means_the_defaults(author_api, client, u
     )
     post = Post.objects.get(title="f")
     assert (post.anim_start, post.anim_duration, post.moves) == (0, None, None)
+
+
+@pytest.mark.django_db
+def test_the_admin_shows_the_animation_with_its_frames_and_length(admin_client):
+    post = publish(None, "moving")
+    frames = [Image.new("RGB", (64, 48), (40 * i, 0, 0)) for i in range(3)]
+    out = io.BytesIO()
+    frames[0].save(out, format="WEBP", save_all=True, append_images=frames[1:], duration=100, loop=0)
+    image = save_image(post=post, kind="anim", prepared=(image_fields(out.getvalue()), []), frames=3, duration_ms=300)
+
+    page = admin_client.get(f"/admin/posts/post/{post.pk}/change/").content.decode()
+    assert image.url.replace("&", "&amp;") in page
+    detail = admin_client.get(f"/admin/posts/postimage/{image.pk}/change/").content.decode()
+    assert "image/webp" in detail
+    assert "300" in detail
