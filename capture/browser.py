@@ -66,10 +66,14 @@ class BudgetExceeded(PostError):
 
 @dataclass
 class Capture:
-    """A captured image and the virtual time it shows (earlier than asked if the post called capturePreview())."""
+    """A captured image and the virtual time it shows (earlier than asked if the post called capturePreview()).
+
+    `moving`: whether the post kept itself moving up to then (see advance.js); one that did not is still.
+    """
 
     png: bytes
     virtual_time: float
+    moving: bool = True
 
 
 class BrowserUnavailable(RuntimeError):
@@ -426,7 +430,7 @@ class CaptureBrowser:
                 if state["status"] != "ready":
                     raise PostError(error_message(state.get("error")))
                 png = await page.screenshot(type="png", animations="allow", caret="initial")
-                return Capture(png=png, virtual_time=(state.get("time") or 0) / 1000)
+                return Capture(png=png, virtual_time=(state.get("time") or 0) / 1000, moving=state.get("moving", True))
 
     async def timed_out(self, timeout):
         """The error for a capture that ran out of time, after making sure the next one starts in a healthy browser."""

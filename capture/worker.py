@@ -86,24 +86,25 @@ def claim(worker_id):
 
 
 @database
-def store(job, prepared, *, worker_id, provenance):
+def store(job, prepared, *, worker_id, provenance, moving=True):
     """Mark the job done and store its image, or store nothing if another worker has taken the job back."""
     with transaction.atomic():
         if not jobs.mark_success(job, worker_id=worker_id):
             return None
         image = storage.save_image(post=job.post, kind=job.kind, prepared=prepared, **provenance)
         if job.kind == ImageKind.THUMB:
-            queue_anim(job.post, after=job.priority)
+            queue_anim(job.post, after=job.priority, moving=moving)
         return image
 
 
-def queue_anim(post, *, after):
-    """With a post's thumbnail, queue its animation; unless it is known to stand still.
+def queue_anim(post, *, after, moving):
+    """With a post's thumbnail, queue its animation; unless it stands still.
 
-    An SVG never moves in a capture (the harness pins its SMIL and CSS animations at the capture
-    time), so it is recorded as still without capturing its frames.
+    Still without capturing its frames: an SVG (the harness pins its SMIL and CSS animations in
+    captures), and a post that did not keep itself moving up to its thumbnail's capture time
+    (`moving`, from advance.js: drawn once, like a static canvas or a noLoop() sketch).
     """
-    if post.render_model == RenderModel.SVG:
+    if post.render_model == RenderModel.SVG or not moving:
         Post.objects.filter(pk=post.pk).update(moves=False)
     elif Post.objects.filter(pk=post.pk).values_list("moves", flat=True).first() is not False:
         jobs.enqueue_anim(post, after=after)
@@ -375,7 +376,7 @@ class Worker:
         provenance = {**self.provenance(browser, job.post, size, started), "capture_time": capture.virtual_time}
         png, png_2x = await asyncio.to_thread(scaled, capture.png, size=size, scale=scale)
         fields = await asyncio.to_thread(storage.image_fields, png)
-        image = await store(job, (fields, []), worker_id=self.worker_id, provenance=provenance)
+        image = await store(job, (fields, []), worker_id=self.worker_id, provenance=provenance, moving=capture.moving)
         if image is not None:
             await self.add_variants(image, png, png_2x)
         return image

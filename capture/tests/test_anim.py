@@ -32,6 +32,18 @@ ctx.fillRect(0, 0, width, height);
 ctx.fillStyle = "#fc0";
 ctx.beginPath(); ctx.arc(width / 2, height / 2, 80, 0, Math.PI * 2); ctx.fill();
 """
+# Keeps itself moving but draws the same picture every frame: only its frames can tell it is still.
+SAME_EVERY_FRAME = """
+requestAnimationFrame(function same() {
+  ctx.fillStyle = "#246";
+  ctx.fillRect(0, 0, width, height);
+  requestAnimationFrame(same);
+});
+"""
+NO_LOOP_P5 = """
+function setup() { createCanvas(200, 200); noLoop(); }
+function draw() { background(30, 60, 90); circle(100, 100, 80); }
+"""
 ANIMATED_SVG = (
     '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 100 100"><rect width="100" height="100" fill="#036"/>'
     '<circle cx="50" cy="50" r="20" fill="#fc0"><animate attributeName="r" values="10;40;10" dur="2s" '
@@ -106,7 +118,9 @@ def test_the_worker_stores_the_animation_after_the_thumbnail_and_records_still_p
     settings.CAPTURE_ANIM_FPS = 10
     moving = make_post("canvas", MOVING, anim_start=0.5)
     still = make_post("canvas", STILL_CANVAS)
+    no_loop = make_post("p5", NO_LOOP_P5)
     svg = make_post("svg", ANIMATED_SVG)
+    same = make_post("canvas", SAME_EVERY_FRAME, anim_start=0.5)
 
     run_queue()
 
@@ -116,12 +130,16 @@ def test_the_worker_stores_the_animation_after_the_thumbnail_and_records_still_p
     assert (image.width, image.height) == settings.CAPTURE_THUMB_SIZE
     assert durations(image.data) == [100] * 10
     assert Post.objects.get(pk=moving.pk).moves is True
-    # The still canvas was captured frame by frame and found still; the SVG never gets a job (its
-    # animations are pinned in captures).
-    assert Post.objects.get(pk=still.pk).moves is False
-    assert not PostImage.objects.filter(post=still, kind=ImageKind.ANIM).exists()
-    assert Post.objects.get(pk=svg.pk).moves is False
-    assert not PostImageJob.objects.filter(post=svg, kind=ImageKind.ANIM).exists()
+    # A canvas drawn once, a noLoop() sketch and an SVG (its animations are pinned in captures) are
+    # recorded as still when their thumbnail lands, with no job for an animation.
+    for post in (still, no_loop, svg):
+        assert Post.objects.get(pk=post.pk).moves is False
+        assert not PostImageJob.objects.filter(post=post, kind=ImageKind.ANIM).exists()
+        assert not PostImage.objects.filter(post=post, kind=ImageKind.ANIM).exists()
+    # One that keeps drawing the same picture is captured frame by frame, found still, and stores nothing.
+    assert PostImageJob.objects.get(post=same, kind=ImageKind.ANIM).status == JobStatus.SUCCESS
+    assert Post.objects.get(pk=same.pk).moves is False
+    assert not PostImage.objects.filter(post=same, kind=ImageKind.ANIM).exists()
 
     response = client.get(image.url)
     assert response.status_code == 200

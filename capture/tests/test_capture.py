@@ -8,7 +8,7 @@ import pytest
 
 from capture.browser import BudgetExceeded, PostError
 from capture.tests.conftest import close_to, decode, make_post
-from posts.models import ImageKind, JobStatus, PostImage, PostImageJob
+from posts.models import ImageKind, JobStatus, Post, PostImage, PostImageJob
 
 pytestmark = pytest.mark.browser
 
@@ -55,8 +55,10 @@ def test_each_render_model_is_captured_as_thumb_and_og_with_its_colours(run_queu
     summary = run_queue()
 
     # Eight stills; then the animations their thumbnails queued: the canvas and three.js posts
-    # move, the shader's gradient stands still and the SVG (pinned in captures) gets no job.
-    assert "10 stored (0 flat), 1 still (no animation)," in summary
+    # move; the shader's gradient (it reads no time, so the harness draws it once) and the SVG
+    # (pinned in captures) are recorded as still with no job.
+    assert "10 stored (0 flat), 0 failed," in summary
+    assert Post.objects.get(pk=posts["shader"].pk).moves is False
     assert all(job.status == JobStatus.SUCCESS and job.attempts == 1 for job in PostImageJob.objects.all())
     images = {(image.post_id, image.kind): image for image in PostImage.objects.all()}
     for post in posts.values():

@@ -36,7 +36,7 @@ def test_animations_are_claimed_after_every_new_posts_thumb_and_og_even_a_floode
     users = get_user_model().objects
     old = publish(users.create_user("old"), "old")
     PostImageJob.objects.filter(post=old).delete()  # its images have landed
-    queue_anim(old, after=JobPriority.NEW)
+    queue_anim(old, after=JobPriority.NEW, moving=True)
     flooder = users.create_user("flood")
     flood = [publish(flooder, f"flood {n}") for n in range(120)]  # past the fair lane's last step
 
@@ -51,7 +51,7 @@ def test_animations_are_claimed_after_every_new_posts_thumb_and_og_even_a_floode
 @pytest.mark.django_db
 def test_a_backfilled_thumbnails_animation_stays_in_the_backfill_lane():
     post = publish(None, "p")
-    queue_anim(post, after=JobPriority.BACKFILL)
+    queue_anim(post, after=JobPriority.BACKFILL, moving=True)
     assert PostImageJob.objects.get(post=post, kind=ImageKind.ANIM).priority == JobPriority.BACKFILL
 
 
@@ -66,11 +66,19 @@ def test_no_animation_job_for_a_post_known_still_or_an_svg():
         code='<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 9 9"><rect width="9" height="9"/></svg>',
     )
 
-    queue_anim(Post.objects.get(pk=still.pk), after=JobPriority.NEW)
-    queue_anim(svg, after=JobPriority.NEW)
+    queue_anim(Post.objects.get(pk=still.pk), after=JobPriority.NEW, moving=True)
+    queue_anim(svg, after=JobPriority.NEW, moving=True)
 
     assert not PostImageJob.objects.filter(kind=ImageKind.ANIM).exists()
     assert Post.objects.get(pk=svg.pk).moves is False
+
+
+@pytest.mark.django_db
+def test_no_animation_job_for_a_post_that_did_not_keep_itself_moving():
+    drawn_once = publish(None, "drawn once")
+    queue_anim(drawn_once, after=JobPriority.NEW, moving=False)
+    assert not PostImageJob.objects.filter(kind=ImageKind.ANIM).exists()
+    assert Post.objects.get(pk=drawn_once.pk).moves is False
 
 
 @pytest.mark.django_db

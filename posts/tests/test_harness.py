@@ -519,7 +519,7 @@ def test_advance_moves_every_clock_to_the_capture_time(live_server, page):
     open_render(page, live_server, post, mode="capture", t="2.5")
     capture_ms = page.evaluate("JSON.parse(document.getElementById('post-data').textContent).capture_time * 1000")
     state = page.evaluate(f"__render.advance({capture_ms})")
-    assert state == {"status": "ready", "error": None, "preview": None, "time": 2500, "redraw": None}
+    assert state == {"status": "ready", "error": None, "preview": None, "time": 2500, "redraw": None, "moving": True}
     seen = page.evaluate("window.seen")
     assert seen == {"timeouts": [2500], "ticks": 2, "idle": 1, "raf": 2500, "perf": 2500, "date": 2500, "newDate": 2500}
     assert near(screenshot(page).getpixel((400, 300)), (0, 0, 255), tolerance=0)

@@ -30,6 +30,16 @@ function stopped() {
   return status === "error" || preview !== null;
 }
 
+// Whether the post keeps itself moving: callbacks in two or more frames, two or more timers, or
+// CSS animations. A sketch drawn once (a noLoop() p5 sketch, a static canvas) has none of them,
+// so the worker records it as still without capturing its animation.
+let framesWithCallbacks = 0;
+let timersRun = 0;
+
+function moving() {
+  return framesWithCallbacks > 1 || timersRun > 1 || document.getAnimations().length > 0;
+}
+
 async function step(ms, drawFrom) {
   const target = virtualNow + ms;
   let hooksRan = false;
@@ -39,12 +49,14 @@ async function step(ms, drawFrom) {
     const frameAt = nextFrame > target - 1e-6 ? target : nextFrame;
     let timer;
     while (!stopped() && (timer = takeDueTimer(frameAt))) {
+      timersRun += 1;
       guarded(() => timer.callback(...timer.args));
       await tick();
     }
     if (stopped()) break;
     moveTo(frameAt);
     if (framesQueued()) {
+      framesWithCallbacks += 1;
       const skip = frameAt < target - 1e-6 && frameAt < drawFrom - 1e-6;
       skipDrawsDuring(skip, () => runFrame(virtualNow));
       // The captured frame: the model's own work in the same task, as in a live frame (a WebGL
@@ -67,7 +79,7 @@ let advancing = Promise.resolve();
 // __render.advance(ms, {drawFrom}) moves virtual time forward by ms, running due timers and
 // animation frames in order, and stops early at capturePreview() or an error. It resolves, once
 // the browser has drawn the frame at the reached time, with {status, error, preview, time,
-// redraw}. WebGL frames before the reached one are drawn only from drawFrom ms on (default:
+// redraw, moving}. WebGL frames before the reached one are drawn only from drawFrom ms on (default:
 // none; see skip-draws.js); redraw is null, or the virtual time of the earliest skipped frame
 // that turned out to matter, from which the worker captures again in a fresh page with
 // {drawFrom: redraw}. Each call reports on its own frames; calls queue up behind settle().
@@ -80,7 +92,7 @@ export function advance(ms, options) {
       forgetRedraw();
       if (capture && !stopped()) await step(Math.max(0, Number(ms) || 0), Number.isNaN(drawFrom) ? Infinity : drawFrom);
       await rendered();
-      return { ...state(), redraw };
+      return { ...state(), redraw, moving: moving() };
     });
   advancing = run.catch(() => {});
   return run;
