@@ -68,7 +68,7 @@ def test_the_filter_chips_stay_in_one_row_on_a_phone(live_server, page, korean, 
     )  # the row scrolls, not the page
     labels = page.locator(".filter").all_inner_texts()
     if language == "ko":
-        assert labels == ["전체", "SVG", "캔버스 2D", "three.js", "GLSL 셰이더"]
+        assert labels == ["전체", "SVG", "캔버스 2D", "three.js", "GLSL 셰이더", "p5.js"]
 
 
 @pytest.mark.parametrize("language", ["en", "ko"])
