@@ -169,6 +169,8 @@ class Worker:
         self.outcomes = Counter()
         self.held = set()  # ids of the jobs being captured, whose leases the heartbeat renews
         self.lanes = []
+        self.encodes = set()  # variant encodings running beside the lanes
+        self.group = None
         self.stopping = None
         self.loop = None
         self.harness_versions = {}  # render model -> harness_version(), computed once per start
@@ -210,7 +212,8 @@ class Worker:
             chores.append(asyncio.create_task(self.renew_leases(browser)))
             if self.watch:
                 chores.append(asyncio.create_task(self.sweep()))
-            async with asyncio.TaskGroup() as group:
+            async with asyncio.TaskGroup() as group:  # waits for the lanes and the encodings they started
+                self.group = group
                 self.lanes = [group.create_task(self.lane(browser)) for _ in range(self.concurrency)]
         except* BrowserUnavailable as error:
             raise WorkerCannotRun(f"{error.exceptions[0]}; see `make setup` or set CAPTURE_BROWSER_PATH") from None
@@ -246,12 +249,14 @@ class Worker:
             self.cut_off()
 
     def cut_off(self):
-        for lane in self.lanes:
-            lane.cancel()
+        for task in [*self.lanes, *self.encodes]:
+            task.cancel()
 
     async def lane(self, browser):
         """Claim one job at a time and capture it; sleep only when there is nothing to claim."""
         while not self.stopping.is_set():
+            while len(self.encodes) >= self.concurrency:  # encodings never pile up behind the captures
+                await asyncio.wait(self.encodes, return_when=asyncio.FIRST_COMPLETED)
             try:
                 job = await claim(self.worker_id)
             except DatabaseError as exc:
@@ -378,7 +383,10 @@ class Worker:
         fields = await asyncio.to_thread(storage.image_fields, png)
         image = await store(job, (fields, []), worker_id=self.worker_id, provenance=provenance, moving=capture.moving)
         if image is not None:
-            await self.add_variants(image, png, png_2x)
+            # Beside the lane's next capture (Pillow's encoders release the GIL): they cost it no time.
+            encode = self.group.create_task(self.add_variants(image, png, png_2x))
+            self.encodes.add(encode)
+            encode.add_done_callback(self.encodes.discard)
         return image
 
     async def add_variants(self, image, png, png_2x):
