@@ -226,7 +226,6 @@ EXAMPLES = [
         "p5",
         "instance mode, a 300x200 canvas put in a #sketch-holder the page does not have",
         [(0.5, 0.5, (255, 255, 255)), (0.1, 0.5, (0, 90, 60)), (0.5, 0.02, (0, 90, 60))],
-        live_after_ms=600,  # the fill around the canvas follows its first draw within 100 ms, later on a busy machine
     ),
     Example(
         "async-setup.p5.js",
