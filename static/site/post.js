@@ -14,14 +14,14 @@ if (frame && statusLine && errorBox) {
   const stop = (text) => {
     watchdog.remove(frame);
     frame.remove();
-    stage.querySelector('.post-anim')?.remove();
+    stage?.querySelector('.post-anim')?.remove();
     showStopped(text, statusLine, errorBox);
     showFailed(stage, text);
   };
   const watchdog = watchFrames({
     onState: (_frame, state) => {
       showState(state, statusLine, errorBox);
-      if (state.status !== 'loading') stage.querySelector('.post-anim')?.remove(); // the live render takes over
+      if (state.status !== 'loading') stage?.querySelector('.post-anim')?.remove(); // the live render takes over (no stage on the render page)
       if (state.status === 'error') showFailed(stage, state.error ? state.error.message : statusLine.dataset.textError);
     },
     onHung: () => stop(statusLine.dataset.textHung),
