@@ -170,9 +170,11 @@ def test_a_watching_worker_survives_losing_its_database_connections():
 
 # A post whose capture takes a few seconds and then succeeds: six short loops of counted work,
 # each well under the loop guard's budget (counted work: the harness fakes the clock in captures).
+# About 5 s of first frame here (each loop ~150 ms, far inside the loop guard's 2 s), so that the
+# capture is still in flight when the signal comes, even on a quick machine.
 SLOW = (
     "let x = 0;\n"
-    + "for (let i = 0; i < 2e7; i++) x += i % 7;\n" * 6
+    + "for (let i = 0; i < 2e7; i++) x += i % 7;\n" * 32
     + 'ctx.fillStyle = "#369"; ctx.fillRect(0, 0, x % 2 + width, height);'
 )
 
@@ -195,10 +197,12 @@ def test_systemd_stops_a_worker_without_losing_its_capture_only_with_kill_mode_m
     # deploy/systemd/imagesite-worker@.service: KillMode=mixed sends SIGTERM to the worker alone;
     # systemd's default (control-group) sends it to every process of the unit at once.
     slow = make_post("canvas", SLOW)
-    worker = start_worker("--watch", "--interval", "1")
+    worker = start_worker("--watch", "--interval", "1", timeout=60)
     wait_for(lambda: PostImageJob.objects.running().filter(post=slow).exists())
     in_flight = PostImageJob.objects.running().get(post=slow)
     time.sleep(1)  # into the capture
+    in_flight.refresh_from_db()
+    assert in_flight.status == JobStatus.RUNNING, "the capture ended before the signal: SLOW is too quick"
 
     for pid in [worker.pid, *(descendants(worker.pid) if kill_mode == "control-group" else [])]:
         os.kill(pid, signal.SIGTERM)
