@@ -4,8 +4,16 @@ import io
 
 from PIL import Image
 
+from capture.browser import PostError
+
 # libwebp's effort (0-6): fixed, so the same frames always give the same bytes.
 WEBP_METHOD = 4
+# Over its byte budget, an animation is encoded again at a third less quality each time, down to this.
+LOWEST_QUALITY = 10
+
+
+class TooLarge(PostError):
+    """Frames that stay over the byte budget even at the lowest quality (noise, grain): no animation."""
 
 
 def frame_durations(frames, fps):
@@ -13,12 +21,29 @@ def frame_durations(frames, fps):
     return [round((i + 1) * 1000 / fps) - round(i * 1000 / fps) for i in range(frames)]
 
 
-def encode(pngs, *, fps, quality):
-    """The frames as a looping lossy animated WebP, or None when every frame is the same (the post does not move)."""
+def encode(pngs, *, fps, quality, max_bytes):
+    """The frames as a looping lossy animated WebP, or None when every frame is the same (the post does not move).
+
+    At `quality`, or at the highest lower quality that fits in `max_bytes`: a feed card fetches its
+    animation on hover, and one post of full-frame noise must not cost a visitor megabytes.
+    """
     images = [Image.open(io.BytesIO(png)).convert("RGB") for png in pngs]
     first = images[0].tobytes()
     if all(image.tobytes() == first for image in images[1:]):
         return None
+    while True:
+        webp = encode_webp(images, fps=fps, quality=quality)
+        if len(webp) <= max_bytes:
+            return webp
+        if quality <= LOWEST_QUALITY:
+            raise TooLarge(
+                f"the animated preview weighs {len(webp) // 1024} KB even at quality {quality}, over the "
+                f"{max_bytes // 1024} KB budget (CAPTURE_ANIM_MAX_BYTES): the feed shows the still thumbnail"
+            )
+        quality = max(LOWEST_QUALITY, quality * 2 // 3)
+
+
+def encode_webp(images, *, fps, quality):
     out = io.BytesIO()
     images[0].save(
         out,

@@ -343,7 +343,9 @@ class Worker:
             fps=fps,
             timeout=self.timeout * (1 + frames / 30),  # the page load, then a 30th of it per frame
         )
-        webp = await asyncio.to_thread(anim.encode, pngs, fps=fps, quality=settings.CAPTURE_ANIM_QUALITY)
+        webp = await asyncio.to_thread(
+            anim.encode, pngs, fps=fps, quality=settings.CAPTURE_ANIM_QUALITY, max_bytes=settings.CAPTURE_ANIM_MAX_BYTES
+        )
         provenance = {
             **self.provenance(browser, post, size, started),
             "capture_time": post.anim_start,

@@ -437,6 +437,8 @@ CAPTURE_MEMORY_MB = env_int("CAPTURE_MEMORY_MB", 1024, minimum=128)
 CAPTURE_ANIM_SECONDS = env_int("CAPTURE_ANIM_SECONDS", 3, minimum=1)
 CAPTURE_ANIM_FPS = env_int("CAPTURE_ANIM_FPS", 15, minimum=1)
 CAPTURE_ANIM_QUALITY = env_int("CAPTURE_ANIM_QUALITY", 60, minimum=1)
+# An animation over this is encoded again at lower quality; if it still does not fit, it is not kept.
+CAPTURE_ANIM_MAX_BYTES = env_int("CAPTURE_ANIM_MAX_BYTES", 1024**2, minimum=1)
 if CAPTURE_ANIM_FPS > 60 or CAPTURE_ANIM_QUALITY > 100:
     raise ImproperlyConfigured("CAPTURE_ANIM_FPS must be at most 60 and CAPTURE_ANIM_QUALITY at most 100.")
 

@@ -51,6 +51,21 @@ ANIMATED_SVG = (
 )
 
 
+# Film grain: every pixel of every frame from the (seeded) random, the worst case for any encoder.
+GRAIN = """
+const image = ctx.createImageData(width, height);
+requestAnimationFrame(function grain() {
+  for (let i = 0; i < image.data.length; i += 4) {
+    const v = Math.random() * 255;
+    image.data[i] = image.data[i + 1] = image.data[i + 2] = v;
+    image.data[i + 3] = 255;
+  }
+  ctx.putImageData(image, 0, 0);
+  requestAnimationFrame(grain);
+});
+"""
+
+
 def durations(webp):
     image = Image.open(io.BytesIO(webp))
     assert image.format == "WEBP" and image.is_animated
@@ -82,8 +97,8 @@ def capture_frames(capture_browser, post, *, frames, fps, start=0.0, size=(320, 
 def test_frames_are_stepped_on_the_virtual_clock_with_exact_timing_and_repeat_byte_for_byte(capture_browser):
     post = make_post("canvas", MOVING)
 
-    first = anim.encode(capture_frames(capture_browser, post, frames=45, fps=15), fps=15, quality=60)
-    second = anim.encode(capture_frames(capture_browser, post, frames=45, fps=15), fps=15, quality=60)
+    first = anim.encode(capture_frames(capture_browser, post, frames=45, fps=15), fps=15, quality=60, max_bytes=2**20)
+    second = anim.encode(capture_frames(capture_browser, post, frames=45, fps=15), fps=15, quality=60, max_bytes=2**20)
 
     assert first == second  # the virtual clock, not the machine's speed, decides every frame
     times = durations(first)
@@ -110,7 +125,43 @@ def test_the_bar_in_each_frame_is_where_the_virtual_clock_says(capture_browser):
 @pytest.mark.django_db
 def test_a_still_canvas_gives_no_animation(capture_browser):
     post = make_post("canvas", STILL_CANVAS)
-    assert anim.encode(capture_frames(capture_browser, post, frames=10, fps=15), fps=15, quality=60) is None
+    assert anim.encode(capture_frames(capture_browser, post, frames=10, fps=15), fps=15, quality=60, max_bytes=2**20) is None
+
+
+def test_an_animation_over_its_budget_is_encoded_again_at_lower_quality_until_it_fits():
+    frames = [Image.effect_noise((160, 120), 80).convert("RGB") for _ in range(6)]
+    pngs = []
+    for frame in frames:
+        buffer = io.BytesIO()
+        frame.save(buffer, "PNG")
+        pngs.append(buffer.getvalue())
+    at_60 = anim.encode(pngs, fps=10, quality=60, max_bytes=2**20)
+    at_40 = anim.encode_webp([Image.open(io.BytesIO(png)) for png in pngs], fps=10, quality=40)
+    assert len(at_40) < len(at_60)
+
+    fitted = anim.encode(pngs, fps=10, quality=60, max_bytes=len(at_40))
+    assert fitted == at_40  # 60 is over, 40 (two thirds) fits
+    assert durations(fitted) == [100] * 6
+
+    with pytest.raises(anim.TooLarge, match="over the 0 KB budget"):
+        anim.encode(pngs, fps=10, quality=60, max_bytes=100)
+
+
+def test_the_worker_keeps_no_animation_that_stays_over_budget_and_says_why(run_queue, settings):
+    settings.CAPTURE_ANIM_SECONDS = 1
+    settings.CAPTURE_ANIM_FPS = 5
+    settings.CAPTURE_ANIM_MAX_BYTES = 20_000  # five frames of grain weigh more at any quality
+    grain = make_post("canvas", GRAIN)
+    moving = make_post("canvas", MOVING)
+
+    run_queue()
+
+    job = PostImageJob.objects.get(post=grain, kind=ImageKind.ANIM)
+    assert (job.status, job.attempts) == (JobStatus.FAILED, 1)  # the post's own fault: not retried
+    assert "over the 19 KB budget (CAPTURE_ANIM_MAX_BYTES)" in job.last_error
+    assert not PostImage.objects.filter(post=grain, kind=ImageKind.ANIM).exists()
+    assert PostImage.objects.filter(post=grain, kind=ImageKind.THUMB).exists()  # the still stays
+    assert PostImage.objects.get(post=moving, kind=ImageKind.ANIM).bytes <= 20_000
 
 
 def test_the_worker_stores_the_animation_after_the_thumbnail_and_records_still_posts(run_queue, client, settings):
