@@ -17,6 +17,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.capture_bench import setup_django
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 RESULTS = BASE_DIR / "bench" / "results" / "fidelity.json"
 
@@ -77,19 +79,12 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     tmp = Path(tempfile.mkdtemp(prefix="imagesite-fidelity-bench-"))
-    os.environ["DATABASE_URL"] = f"sqlite:///{tmp / 'bench.sqlite3'}"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "imagesite.settings")
-    sys.path.insert(0, str(BASE_DIR))
-    import django
-
-    django.setup()
+    setup_django(f"sqlite:///{tmp / 'bench.sqlite3'}")
     from django.conf import settings
-    from django.core.management import call_command
 
     from posts import services
     from posts.tests.fidelity import EXAMPLES
 
-    call_command("migrate", verbosity=0, interactive=False)
     posts = [
         (
             example,

@@ -24,6 +24,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from bench.capture_bench import setup_django
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 RESULTS = BASE_DIR / "bench" / "results" / "images.json"
 WEBP_QUALITIES = (70, 75, 80, 85, 90, 95)
@@ -87,14 +89,8 @@ def stats(values):
 
 def main(argv=None):
     tmp = Path(tempfile.mkdtemp(prefix="imagesite-images-bench-"))
-    os.environ["DATABASE_URL"] = f"sqlite:///{tmp / 'bench.sqlite3'}"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "imagesite.settings")
-    sys.path.insert(0, str(BASE_DIR))
-    import django
-
-    django.setup()
+    setup_django(f"sqlite:///{tmp / 'bench.sqlite3'}")
     from django.conf import settings
-    from django.core.management import call_command
     from PIL import features
 
     from posts import services
@@ -102,7 +98,6 @@ def main(argv=None):
     from posts.images import variants
     from posts.tests.fidelity import EXAMPLES
 
-    call_command("migrate", verbosity=0, interactive=False)
     sources = [
         (f"demo/{d.slug}" if hasattr(d, "slug") else f"demo/{d.title}", d.render_model, d.code, "") for d in DEMOS
     ]
