@@ -57,6 +57,19 @@ def test_only_the_author_and_staff_may_open_the_edit_form(client, published, str
     assert Post.objects.get().title == "Red circle"
     client.force_login(get_user_model().objects.create_user("op", is_staff=True))
     assert client.get(url).status_code == 200
+
+
+def test_the_edit_form_is_the_upload_form_with_its_render_model_fixed(client, published, user):
+    client.force_login(user)
+    page = Elements(client.get(f"/posts/{published.pk}/edit").content.decode())
+    (form_tag,) = page.all("form", id="post-form", action=f"/posts/{published.pk}/edit")
+    assert "data-text-confirm" in form_tag and "data-draft-key" not in form_tag  # asks before saving broken code
+    assert page.all("input", type="hidden", name="render_model", value="svg")
+    assert not page.all("select", name="render_model")
+    # A preview that fails says so, as on the upload form.
+    (stage,) = page.all("div", **{"class": "preview-stage"})
+    assert stage["data-text-failed"]
+    assert [a["href"] for a in page.all("a", **{"class": "button"})] == [published.get_absolute_url()]
     assert client.get("/posts/00000000-0000-0000-0000-000000000000/edit").status_code == 404
 
 
