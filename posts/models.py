@@ -356,6 +356,18 @@ class PostImage(StoredImage):
         _("duration (ms)"), null=True, blank=True, help_text=_("Animations only: one loop.")
     )
 
+    # What made the image (and, for animations, its loop), as the admin and the API detail show it.
+    PROVENANCE_FIELDS = (
+        "chromium_version",
+        "webgl_renderer",
+        "harness_version",
+        "capture_size",
+        "capture_time",
+        "capture_ms",
+        "frames",
+        "duration_ms",
+    )
+
     class Meta:
         db_table = "post_image"
         constraints = [models.UniqueConstraint(fields=["post", "kind"], name="uniq_post_image_kind")]

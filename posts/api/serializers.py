@@ -45,23 +45,22 @@ class PostImageSerializer(serializers.ModelSerializer):
             "bytes",
             "url",
             "captured_at",
-            # Provenance: what made the image (blank/null on images stored before it was recorded).
-            "chromium_version",
-            "webgl_renderer",
-            "harness_version",
-            "capture_size",
-            "capture_time",
-            "capture_ms",
-            # Animations only (null on stills): frames in one loop and its length.
-            "frames",
-            "duration_ms",
+            # Blank/null on images stored before provenance was recorded; frames and duration_ms on animations only.
+            *PostImage.PROVENANCE_FIELDS,
         ]
+
+
+# A job's attempts and last error are operator information: in a post's detail, only its author and
+# staff get them (as on the post page); everyone gets each job's kind and status.
+OPERATOR_FIELDS = ["attempts", "last_error", "updated_at"]
+AUTHOR_AND_STAFF_ONLY = "Only to the post's author and staff."
 
 
 class PostImageJobSerializer(serializers.ModelSerializer):
     class Meta:
         model = PostImageJob
-        fields = ["kind", "status", "attempts", "last_error", "updated_at"]
+        fields = ["kind", "status", *OPERATOR_FIELDS]
+        extra_kwargs = {name: {"help_text": AUTHOR_AND_STAFF_ONLY} for name in OPERATOR_FIELDS}
 
 
 class PostDetailSerializer(PostListSerializer):
@@ -82,6 +81,15 @@ class PostDetailSerializer(PostListSerializer):
             "images",
             "jobs",
         ]
+
+    def to_representation(self, post):
+        data = super().to_representation(post)
+        request = self.context.get("request")
+        if request is None or not post.editable_by(request.user):
+            for job in data["jobs"]:
+                for name in OPERATOR_FIELDS:
+                    del job[name]
+        return data
 
     @extend_schema_field(
         {"type": "string", "nullable": True, "description": "Versioned Open Graph image URL; null until captured."}

@@ -13,6 +13,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from posts import jobs
+from posts.api.serializers import AUTHOR_AND_STAFF_ONLY
 from posts.images.storage import image_fields, save_image
 from posts.models import Post, PostImage
 from posts.tests.conftest import CIRCLE_SVG, png_bytes, selects_image_data
@@ -518,11 +519,31 @@ def test_detail_has_images_without_their_data_and_jobs(client_api, post, thumb, 
         {"kind": "thumb", "mime": "image/png", "width": 64, "height": 48, "bytes": thumb.bytes, "url": thumb.url},
     ]
     assert set(body["images"][0]) == {*stored, "captured_at", *PROVENANCE, "frames", "duration_ms"}
-    assert [set(job) for job in body["jobs"]] == [{"kind", "status", "attempts", "last_error", "updated_at"}] * 2
-    assert {(j["kind"], j["status"], j["attempts"], j["last_error"]) for j in body["jobs"]} == {
-        ("thumb", "pending", 0, None),
-        ("og", "pending", 0, None),
-    }
+    # Everyone sees whether the images are coming; attempts and errors are for the author and staff.
+    assert sorted(body["jobs"], key=str) == [
+        {"kind": "og", "status": "pending"},
+        {"kind": "thumb", "status": "pending"},
+    ]
+
+
+def test_only_the_author_and_staff_see_the_jobs_attempts_and_errors(client_api, author_api, post):
+    jobs.enqueue_for_post(post)
+    post.jobs.filter(kind="og").update(status="failed", attempts=3, last_error="shader compile error: line 4")
+    stranger = get_user_model().objects.create_user("eve")
+    staff = get_user_model().objects.create_user("op", is_staff=True)
+
+    def seen(client):
+        return {job["kind"]: job for job in client.get(f"/api/posts/{post.pk}").json()["jobs"]}
+
+    assert seen(client_api)["og"] == {"kind": "og", "status": "failed"}
+    client_api.force_authenticate(stranger)
+    assert seen(client_api)["og"] == {"kind": "og", "status": "failed"}
+    for client in (author_api, APIClient()):
+        if client is not author_api:
+            client.force_authenticate(staff)
+        job = seen(client)["og"]
+        assert (job["status"], job["attempts"], job["last_error"]) == ("failed", 3, "shader compile error: line 4")
+        assert set(job) == {"kind", "status", "attempts", "last_error", "updated_at"}
 
 
 @pytest.mark.parametrize("post_id", ["00000000-0000-0000-0000-000000000000", "nope", "123", "%20"])
@@ -545,7 +566,8 @@ def schema(client_api, db):
 
 
 def response_schema(schema, path, method, status):
-    """The JSON Schema of a documented response, strict: every property required, no others allowed."""
+    """The JSON Schema of a documented response, strict: no others allowed, and every property required
+    but those documented as shown only to a post's author and staff."""
     components = schema["components"]["schemas"]
 
     def strict(node):
@@ -559,7 +581,9 @@ def response_schema(schema, path, method, status):
         out.pop("nullable", None)
         if "properties" in out:
             out.setdefault("additionalProperties", False)
-            out["required"] = list(out["properties"])
+            out["required"] = [
+                name for name, prop in node["properties"].items() if prop.get("description") != AUTHOR_AND_STAFF_ONLY
+            ]
         return {"anyOf": [out, {"type": "null"}]} if node.get("nullable") else out
 
     documented = schema["paths"][path][method]["responses"][str(status)]
