@@ -125,7 +125,10 @@ def test_the_bar_in_each_frame_is_where_the_virtual_clock_says(capture_browser):
 @pytest.mark.django_db
 def test_a_still_canvas_gives_no_animation(capture_browser):
     post = make_post("canvas", STILL_CANVAS)
-    assert anim.encode(capture_frames(capture_browser, post, frames=10, fps=15), fps=15, quality=60, max_bytes=2**20) is None
+    assert (
+        anim.encode(capture_frames(capture_browser, post, frames=10, fps=15), fps=15, quality=60, max_bytes=2**20)
+        is None
+    )
 
 
 def test_an_animation_over_its_budget_is_encoded_again_at_lower_quality_until_it_fits():
