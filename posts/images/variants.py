@@ -20,6 +20,8 @@ AVIF_QUALITY = 60
 # fidelity (WebP lossless, AVIF 4:4:4 at high quality): thin coloured lines lose their colour to
 # 4:2:0 chroma subsampling at any quality. Above it no difference shows on a careful look.
 VISIBLE_LOSS_PSNR = 40.0
+# libavif's effort (0 slowest - 10): 8 encodes in a third of the CPU of 6 for about a tenth more bytes.
+AVIF_SPEED = 8
 # The kinds that get a 2× variant: the feed shows thumbnails on high-density screens; og:image stays 1×.
 KINDS_WITH_2X = {ImageKind.THUMB}
 
@@ -33,8 +35,8 @@ def formats():
             (
                 "image/avif",
                 "AVIF",
-                {"quality": AVIF_QUALITY, "speed": 6},
-                {"quality": 90, "subsampling": "4:4:4", "speed": 6},
+                {"quality": AVIF_QUALITY, "speed": AVIF_SPEED},
+                {"quality": 90, "subsampling": "4:4:4", "speed": AVIF_SPEED},
             )
         )
     if features.check("webp"):
