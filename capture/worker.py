@@ -33,6 +33,8 @@ from posts.render.scripts import harness_version
 logger = logging.getLogger(__name__)
 
 ENQUEUE_MISSING_SECONDS = 60
+# How often a lane capturing an animation (seconds of frames) looks for a new post to give way to.
+GIVE_WAY_CHECK_SECONDS = 0.25
 DATABASE_RETRY_SECONDS = 30
 
 
@@ -47,6 +49,11 @@ class Outcome(enum.StrEnum):
     FAILED = "failed"
     RETRY = "retry"  # back to pending, after a backoff
     LOST = "lost"  # taken back from this worker, or its outcome could not be recorded
+    YIELDED = "yielded"  # an animation stopped for a new post's images: back to pending, attempt uncounted
+
+
+class GaveWay(Exception):
+    """A new post's images came due while an animation was being captured, and no lane was free for them."""
 
 
 def database(fn=None, *, give_up_after=DATABASE_RETRY_SECONDS):
@@ -140,6 +147,8 @@ save_variants = database(storage.save_variants)
 
 render_harness = database(harness_document)
 mark_failed = database(jobs.mark_failed)
+give_back = database(jobs.give_back)
+new_post_waiting = database(jobs.new_post_waiting)
 enqueue_missing = database(jobs.enqueue_missing)
 flip_alerts = database(health.flip_alerts)
 undo_flip = database(health.undo_flip)
@@ -169,6 +178,7 @@ class Worker:
         self.outcomes = Counter()
         self.held = set()  # ids of the jobs being captured, whose leases the heartbeat renews
         self.lanes = []
+        self.idle_lanes = 0  # lanes asleep for want of a due job
         self.encodes = set()  # variant encodings running beside the lanes
         self.group = None
         self.stopping = None
@@ -268,7 +278,11 @@ class Worker:
             if job is not None:
                 await self.process(browser, job)
             elif self.watch:
-                await self.sleep(self.interval)
+                self.idle_lanes += 1
+                try:
+                    await self.sleep(self.interval)
+                finally:
+                    self.idle_lanes -= 1
             else:
                 return
 
@@ -284,7 +298,11 @@ class Worker:
         finally:
             self.held.discard(job.id)
             self.outcomes[outcome] += 1
-            log = logger.info if outcome in (Outcome.SUCCESS, Outcome.FLAT, Outcome.STILL) else logger.warning
+            log = (
+                logger.info
+                if outcome in (Outcome.SUCCESS, Outcome.FLAT, Outcome.STILL, Outcome.YIELDED)
+                else logger.warning
+            )
             log(
                 "post=%s kind=%s outcome=%s attempt=%s ms=%d%s",
                 job.post_id,
@@ -305,6 +323,10 @@ class Worker:
         """Run a capture-and-store coroutine; turn its failure into a recorded outcome."""
         try:
             image = await capture
+        except GaveWay:
+            if not await give_back(job, worker_id=self.worker_id):
+                return Outcome.LOST, "the job was taken back from this worker (lease expired)"
+            return Outcome.YIELDED, None
         except CaptureError as exc:
             once_more = isinstance(exc, BudgetExceeded)
             return await self.record_failure(job, str(exc), transient=exc.transient, once_more_later=once_more)
@@ -334,7 +356,7 @@ class Worker:
             raise CaptureError(f"the harness page answered HTTP {document.status}")
         started = time.monotonic()
         frames = round(seconds * fps)
-        pngs = await browser.capture_frames(
+        capture = browser.capture_frames(
             url=harness_url(job.post_id),
             document=document,
             size=size,
@@ -343,6 +365,7 @@ class Worker:
             fps=fps,
             timeout=self.timeout * (1 + frames / 30),  # the page load, then a 30th of it per frame
         )
+        pngs = await self.giving_way(capture)
         webp = await asyncio.to_thread(
             anim.encode, pngs, fps=fps, quality=settings.CAPTURE_ANIM_QUALITY, max_bytes=settings.CAPTURE_ANIM_MAX_BYTES
         )
@@ -353,6 +376,26 @@ class Worker:
             "duration_ms": sum(anim.frame_durations(frames, fps)),
         }
         return await store_anim(job, webp, worker_id=self.worker_id, provenance=provenance)
+
+    async def giving_way(self, capture):
+        """Await a capture, unless a new post's images come due first with no lane free: then raise GaveWay.
+
+        An animation takes seconds of frames at the lowest priority but one; a new post's thumbnail
+        must not wait for it (it is captured again from the start later).
+        """
+        task = asyncio.ensure_future(capture)
+        try:
+            while True:
+                done, _ = await asyncio.wait([task], timeout=GIVE_WAY_CHECK_SECONDS)
+                if done:
+                    return task.result()
+                if self.idle_lanes == 0 and await new_post_waiting():
+                    raise GaveWay
+        finally:
+            if not task.done():
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
 
     def provenance(self, browser, post, size, started):
         return {

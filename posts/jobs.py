@@ -194,6 +194,31 @@ def mark_success(job, *, worker_id):
     return bool(updated)
 
 
+def new_post_waiting(now=None):
+    """Whether a new post's image (or an edited one's) is due: what a running animation gives way to."""
+    return PostImageJob.objects.due(now).filter(priority__lt=JobPriority.RETRY).exists()
+
+
+def give_back(job, *, worker_id):
+    """Return a running job to the queue as if it had not been claimed (its attempt uncounted).
+
+    For a capture stopped to let a more urgent one go first; False if it was taken back meanwhile.
+    """
+    updated = (
+        PostImageJob.objects.held_by(worker_id)
+        .filter(id=job.id)
+        .update(
+            status=JobStatus.PENDING,
+            attempts=F("attempts") - 1,
+            locked_by="",
+            heartbeat_at=None,
+            started_at=None,
+            updated_at=timezone.now(),
+        )
+    )
+    return bool(updated)
+
+
 def backoff_delay(attempts):
     """Exponential backoff with full jitter in its upper half, so retries of a burst spread out."""
     ceiling = min(BACKOFF_MAX_SECONDS, BACKOFF_BASE_SECONDS * 2 ** max(attempts - 1, 0))

@@ -1,6 +1,8 @@
 """Animated previews: frames stepped on the virtual clock, encoded as a looping WebP, only for posts that move."""
 
 import io
+import threading
+import time
 
 import pytest
 from PIL import Image
@@ -8,6 +10,7 @@ from PIL import Image
 from capture import anim
 from capture.serve import harness_document, harness_url
 from capture.tests.conftest import TEST_TIMEOUT_SECONDS, make_post
+from capture.worker import Outcome, Worker
 from posts.images import storage
 from posts.models import ImageKind, JobStatus, Post, PostImage, PostImageJob, PostImageVariant
 from posts.tests.conftest import image_backend, image_storages, s3_endpoint  # noqa: F401 (fixtures)
@@ -225,3 +228,34 @@ def test_an_animation_is_stored_as_webp_in_each_backend_without_variants(run_que
     assert "immutable" in headers["Cache-Control"]
     # The feed names the same URL.
     assert f'data-anim="{image.url.replace("&", "&amp;")}"' in client.get("/").content.decode()
+
+
+def test_an_animation_gives_way_to_a_new_posts_images_and_is_captured_again_after(transactional_db, capture_settings):
+    capture_settings.CAPTURE_ANIM_SECONDS = 10  # 150 frames: seconds of capturing
+    moving = make_post("canvas", MOVING)
+    watching = Worker(watch=True, interval=0.2)
+    thread = threading.Thread(target=watching.run)
+    thread.start()
+    try:
+        wait_for(lambda: PostImageJob.objects.running().filter(post=moving, kind=ImageKind.ANIM).exists())
+        newcomer = make_post("svg", ANIMATED_SVG)
+        wait_for(lambda: PostImage.objects.filter(post=moving, kind=ImageKind.ANIM).exists())
+    finally:
+        watching.stop()
+        thread.join(60)
+
+    # The new post's images were stored while the animation waited, then the animation from the start.
+    animation = PostImage.objects.get(post=moving, kind=ImageKind.ANIM)
+    for image in PostImage.objects.filter(post=newcomer):
+        assert image.created_at < animation.created_at
+    assert animation.frames == 150
+    job = PostImageJob.objects.get(post=moving, kind=ImageKind.ANIM)
+    assert (job.status, job.attempts) == (JobStatus.SUCCESS, 1)  # the attempt stopped for the new post is uncounted
+    assert watching.outcomes[Outcome.YIELDED] >= 1
+
+
+def wait_for(condition, timeout=180):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out waiting"
+        time.sleep(0.05)

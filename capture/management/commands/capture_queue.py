@@ -51,8 +51,10 @@ class Command(BaseCommand):
         if verbosity:
             stored = outcomes[Outcome.SUCCESS] + outcomes[Outcome.FLAT]
             still = f" {outcomes[Outcome.STILL]} still (no animation)," if outcomes[Outcome.STILL] else ""
+            yielded = outcomes[Outcome.YIELDED]
+            yielded = f" {yielded} animation(s) gave way to new posts," if yielded else ""
             self.stdout.write(
                 f"capture_queue: {outcomes.total()} capture(s): {stored} stored ({outcomes[Outcome.FLAT]} flat),"
-                f"{still} {outcomes[Outcome.FAILED]} failed, {outcomes[Outcome.RETRY]} to retry later,"
+                f"{still}{yielded} {outcomes[Outcome.FAILED]} failed, {outcomes[Outcome.RETRY]} to retry later,"
                 f" {outcomes[Outcome.LOST]} taken back."
             )
