@@ -113,6 +113,8 @@ def queue_anim(post, *, after, moving):
     """
     if post.render_model == RenderModel.SVG or not moving:
         Post.objects.filter(pk=post.pk).update(moves=False)
+    elif not settings.CAPTURE_ANIM_SECONDS:
+        return  # animations are off
     elif Post.objects.filter(pk=post.pk).values_list("moves", flat=True).first() is not False:
         jobs.enqueue_anim(post, after=after)
 

@@ -434,7 +434,8 @@ CAPTURE_BROWSER_PATH = env("CAPTURE_BROWSER_PATH")
 CAPTURE_CHROMIUM_SANDBOX = env_bool("CAPTURE_CHROMIUM_SANDBOX", False)
 CAPTURE_MEMORY_MB = env_int("CAPTURE_MEMORY_MB", 1024, minimum=128)
 # Animated previews (docs/worker.md): each post's default loop length and frame rate, and the WebP quality.
-CAPTURE_ANIM_SECONDS = env_int("CAPTURE_ANIM_SECONDS", 3, minimum=1)
+# 0 turns animated previews off: no animation job is queued (posts' own anim_duration included).
+CAPTURE_ANIM_SECONDS = env_int("CAPTURE_ANIM_SECONDS", 3)
 CAPTURE_ANIM_FPS = env_int("CAPTURE_ANIM_FPS", 15, minimum=1)
 CAPTURE_ANIM_QUALITY = env_int("CAPTURE_ANIM_QUALITY", 60, minimum=1)
 # An animation over this is encoded again at lower quality; if it still does not fit, it is not kept.

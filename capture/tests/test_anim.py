@@ -209,6 +209,18 @@ def test_the_worker_stores_the_animation_after_the_thumbnail_and_records_still_p
     assert (detail["anim_start"], detail["moves"]) == (0.5, True)
 
 
+def test_no_animation_is_queued_while_animations_are_off(run_queue, settings):
+    settings.CAPTURE_ANIM_SECONDS = 0
+    moving = make_post("canvas", MOVING)
+    still = make_post("canvas", STILL_CANVAS)
+
+    assert "4 stored" in run_queue()
+
+    assert not PostImageJob.objects.filter(kind=ImageKind.ANIM).exists()
+    assert Post.objects.get(pk=still.pk).moves is False  # what the thumbnail showed is still recorded
+    assert Post.objects.get(pk=moving.pk).moves is None
+
+
 def test_an_animation_is_stored_as_webp_in_each_backend_without_variants(run_queue, image_backend, client, settings):  # noqa: F811
     settings.CAPTURE_ANIM_SECONDS = 1
     settings.CAPTURE_ANIM_FPS = 5

@@ -149,6 +149,14 @@ def test_bad_arguments_are_refused_in_one_sentence(db, args, message):
     assert not PostImageJob.objects.exists()
 
 
+def test_animations_are_not_backfilled_while_they_are_off(db, settings):
+    settings.CAPTURE_ANIM_SECONDS = 0
+    make_posts(1)
+    with pytest.raises(CommandError, match="Animated previews are off"):
+        backfill("--kind", "anim")
+    assert not PostImageJob.objects.exists()
+
+
 @pytest.mark.browser
 def test_stale_asks_the_local_chromium_when_no_worker_is_live(db):
     from capture.management.commands.capture_backfill import local_chromium_version

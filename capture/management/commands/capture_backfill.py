@@ -2,6 +2,7 @@ import asyncio
 from collections import Counter
 from datetime import UTC, datetime, time
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -68,6 +69,8 @@ class Command(BaseCommand):
         if batch_size < 1:
             raise CommandError("--batch-size must be at least 1.")
         which = which or "missing"
+        if kind == ImageKind.ANIM and not settings.CAPTURE_ANIM_SECONDS:
+            raise CommandError("Animated previews are off (CAPTURE_ANIM_SECONDS=0): there is nothing to queue.")
         kinds = list(STILL_KINDS) if kind == "all" else [kind]
         posts = Post.objects.all()
         if render_model:
