@@ -33,6 +33,9 @@ from posts.render.scripts import harness_version
 logger = logging.getLogger(__name__)
 
 ENQUEUE_MISSING_SECONDS = 60
+# An animation never starts before the first frame a post draws (at 1/60 s: before it, a canvas,
+# three.js or p5 post has drawn nothing yet, and a loop would flash a blank frame).
+FIRST_FRAME_SECONDS = 1 / 60
 # How often a lane capturing an animation (seconds of frames) looks for a new post to give way to.
 GIVE_WAY_CHECK_SECONDS = 0.25
 DATABASE_RETRY_SECONDS = 30
@@ -353,6 +356,7 @@ class Worker:
         post, fps = job.post, settings.CAPTURE_ANIM_FPS
         seconds = post.anim_duration or settings.CAPTURE_ANIM_SECONDS
         size = settings.CAPTURE_THUMB_SIZE
+        start = max(post.anim_start, FIRST_FRAME_SECONDS)
         document = await render_harness(job.post_id)
         if document.status != 200:
             raise CaptureError(f"the harness page answered HTTP {document.status}")
@@ -362,7 +366,7 @@ class Worker:
             url=harness_url(job.post_id),
             document=document,
             size=size,
-            start=post.anim_start,
+            start=start,
             frames=frames,
             fps=fps,
             timeout=self.timeout * (1 + frames / 30),  # the page load, then a 30th of it per frame
@@ -373,7 +377,7 @@ class Worker:
         )
         provenance = {
             **self.provenance(browser, post, size, started),
-            "capture_time": post.anim_start,
+            "capture_time": start,
             "frames": frames,
             "duration_ms": sum(anim.frame_durations(frames, fps)),
         }

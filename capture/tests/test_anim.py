@@ -209,6 +209,59 @@ def test_the_worker_stores_the_animation_after_the_thumbnail_and_records_still_p
     assert (detail["anim_start"], detail["moves"]) == (0.5, True)
 
 
+# Shadertoy's habit: the picture is a function of iTime, drawn every frame by the harness itself.
+SHADERTOY_MOVING = """
+void mainImage(out vec4 fragColor, in vec2 fragCoord) {
+  vec2 uv = fragCoord / iResolution.xy;
+  fragColor = vec4(0.5 + 0.5 * cos(iTime + uv.xyx + vec3(0, 2, 4)), 1.0);
+}
+"""
+# The Book of Shaders' first examples: no time, the same picture in every frame.
+BOOK_OF_SHADERS_STILL = """
+#ifdef GL_ES
+precision mediump float;
+#endif
+uniform vec2 u_resolution;
+uniform float u_time;
+void main() {
+  vec2 st = gl_FragCoord.xy / u_resolution;
+  gl_FragColor = vec4(st.x, st.y, 0.5, 1.0);
+}
+"""
+
+
+def first_frame(webp):
+    image = Image.open(io.BytesIO(webp))
+    image.seek(0)
+    return image.convert("RGB")
+
+
+def test_a_shader_that_reads_its_time_is_animated_and_one_that_does_not_is_still(run_queue, settings):
+    settings.CAPTURE_ANIM_SECONDS = 1
+    settings.CAPTURE_ANIM_FPS = 5
+    moving = make_post("shader", SHADERTOY_MOVING)
+    still = make_post("shader", BOOK_OF_SHADERS_STILL)  # declares u_time but never reads it
+
+    run_queue()
+
+    animation = PostImage.objects.get(post=moving, kind=ImageKind.ANIM)
+    assert (animation.frames, Post.objects.get(pk=moving.pk).moves) == (5, True)
+    assert Post.objects.get(pk=still.pk).moves is False
+    assert not PostImageJob.objects.filter(post=still, kind=ImageKind.ANIM).exists()
+
+
+def test_an_animation_from_0_starts_at_the_first_drawn_frame_not_a_blank_one(run_queue, settings):
+    settings.CAPTURE_ANIM_SECONDS = 1
+    settings.CAPTURE_ANIM_FPS = 5
+    post = make_post("canvas", MOVING)  # anim_start 0: before its first frame it has drawn nothing
+
+    run_queue()
+
+    animation = PostImage.objects.get(post=post, kind=ImageKind.ANIM)
+    assert animation.capture_time == pytest.approx(1 / 60)
+    assert first_frame(animation.data).getpixel((300, 20)) == (0, 0, 0)  # its black background, drawn
+
+
 def test_no_animation_is_queued_while_animations_are_off(run_queue, settings):
     settings.CAPTURE_ANIM_SECONDS = 0
     moving = make_post("canvas", MOVING)

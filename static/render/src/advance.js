@@ -30,14 +30,20 @@ function stopped() {
   return status === "error" || preview !== null;
 }
 
-// Whether the post keeps itself moving: callbacks in two or more frames, two or more timers, or
-// CSS animations. A sketch drawn once (a noLoop() p5 sketch, a static canvas) has none of them,
+// Whether the post keeps itself moving: callbacks in two or more frames, two or more timers, CSS
+// animations, or a model's own drawing that changes by itself (keepsMoving). A sketch drawn once (a noLoop() p5 sketch, a static canvas) has none of them,
 // so the worker records it as still without capturing its animation.
 let framesWithCallbacks = 0;
 let timersRun = 0;
+let drawsMoving = false;
+
+// A model that draws every frame itself (a shader reading its time) moves without any callback.
+export function keepsMoving() {
+  drawsMoving = true;
+}
 
 function moving() {
-  return framesWithCallbacks > 1 || timersRun > 1 || document.getAnimations().length > 0;
+  return drawsMoving || framesWithCallbacks > 1 || timersRun > 1 || document.getAnimations().length > 0;
 }
 
 async function step(ms, drawFrom) {

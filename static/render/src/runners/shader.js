@@ -4,7 +4,8 @@ import { onFrame, ready } from "../frames.js";
 import { fail } from "../report.js";
 import { ShaderError, readShader, targetsFor } from "../shader/dialect.js";
 import { fragmentShader, mapLog, undeclaredConventions, vertexShader, webglExtension } from "../shader/source.js";
-import { frameUniforms, trackPointer, uniformSetter } from "../shader/uniforms.js";
+import { frameUniforms, readsTime, trackPointer, uniformSetter } from "../shader/uniforms.js";
+import { keepsMoving } from "../advance.js";
 
 // GLSL ES 1.00 runs on WebGL1, as The Book of Shaders and GLSL Sandbox run it (WebGL2 refuses
 // its derivatives extension); GLSL ES 3.00 on WebGL2, as Shadertoy runs it.
@@ -32,6 +33,7 @@ export function runShader() {
   gl.useProgram(program);
   const setUniforms = uniformSetter(gl, program);
   const feedback = bindSamplers(gl, program) ? previousFrame(gl) : null;
+  if (feedback || readsTime(gl, program)) keepsMoving(); // else every frame is the first: a still
   const mouse = trackPointer(canvas);
   let frame = 0;
   let lastTime = null;

@@ -7,16 +7,17 @@ import { FRAME_MS } from "../clock.js";
 //   uniform: declared as `uniform <type> <name>`; value(frame) gives its numbers
 //   input:   a varying (`in` in GLSL ES 3.00) our vertex shader writes (see vertexShader)
 //   define:  a macro
+//   moves:   changes from frame to frame: a shader that reads it is an animation
 export const CONVENTIONS = {
   // Shadertoy
   iResolution: { uniform: "vec3", value: (f) => [f.width, f.height, 1] },
-  iTime: { uniform: "float", value: (f) => [f.seconds] },
-  iGlobalTime: { uniform: "float", value: (f) => [f.seconds] }, // Shadertoy's name for iTime before 2017
+  iTime: { uniform: "float", value: (f) => [f.seconds], moves: true },
+  iGlobalTime: { uniform: "float", value: (f) => [f.seconds], moves: true }, // Shadertoy's name for iTime before 2017
   iTimeDelta: { uniform: "float", value: (f) => [f.delta] },
   iFrameRate: { uniform: "float", value: () => [1000 / FRAME_MS] },
-  iFrame: { uniform: "int", value: (f) => [f.frame] },
+  iFrame: { uniform: "int", value: (f) => [f.frame], moves: true },
   iMouse: { uniform: "vec4", value: (f) => f.mouse.shadertoy() },
-  iDate: { uniform: "vec4", value: (f) => f.date },
+  iDate: { uniform: "vec4", value: (f) => f.date, moves: true },
   iSampleRate: { uniform: "float", value: () => [44100] },
   iChannelTime: { uniform: "float[4]" }, // zeros: there are no input channels here
   iChannelResolution: { uniform: "vec3[4]" },
@@ -28,18 +29,18 @@ export const CONVENTIONS = {
   // shows what was captured.
   HW_PERFORMANCE: { define: "0" },
   // GLSL Sandbox
-  time: { uniform: "float", value: (f) => [f.seconds] },
+  time: { uniform: "float", value: (f) => [f.seconds], moves: true },
   resolution: { uniform: "vec2", value: (f) => [f.width, f.height] },
   mouse: { uniform: "vec2", value: (f) => f.mouse.normalized() },
   surfacePosition: { input: "vec2" },
-  backbuffer: { uniform: "sampler2D" }, // the previous frame
+  backbuffer: { uniform: "sampler2D", moves: true }, // the previous frame
   // The Book of Shaders, glslCanvas, glslViewer
   u_resolution: { uniform: "vec2", value: (f) => [f.width, f.height] },
-  u_time: { uniform: "float", value: (f) => [f.seconds] },
+  u_time: { uniform: "float", value: (f) => [f.seconds], moves: true },
   u_mouse: { uniform: "vec2", value: (f) => f.mouse.pixels() },
   u_delta: { uniform: "float", value: (f) => [f.delta] },
-  u_date: { uniform: "vec4", value: (f) => f.date },
-  u_frame: { uniform: "int", value: (f) => [f.frame] },
+  u_date: { uniform: "vec4", value: (f) => f.date, moves: true },
+  u_frame: { uniform: "int", value: (f) => [f.frame], moves: true },
   v_texcoord: { input: "vec2" },
 };
 
@@ -92,6 +93,15 @@ export function uniformSetter(gl, program) {
       else if (uniform.type === gl.INT) gl.uniform1i(uniform.location, v[0]);
     }
   };
+}
+
+// Whether the linked program reads a name that changes from frame to frame (its time, frame
+// count, date or previous frame): the compiler drops the uniforms a shader never reads.
+export function readsTime(gl, program) {
+  for (let i = 0; i < gl.getProgramParameter(program, gl.ACTIVE_UNIFORMS); i++) {
+    if (CONVENTIONS[gl.getActiveUniform(program, i).name.replace(/\[0\]$/, "")]?.moves) return true;
+  }
+  return false;
 }
 
 // The pointer in canvas pixels, origin bottom-left, and each convention's view of it.
