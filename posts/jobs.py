@@ -252,6 +252,11 @@ def mark_failed(job, *, worker_id, error, transient, once_more_later=False, max_
     else:
         fields.update(status=JobStatus.FAILED, finished_at=now)
     updated = PostImageJob.objects.held_by(worker_id).filter(id=job.id).update(**fields)
+    if updated and once_more_later:
+        # The post's other images would most likely run out of time too: behind everyone else's as well.
+        PostImageJob.objects.pending().filter(post_id=job.post_id, priority__lt=JobPriority.BACKFILL).update(
+            priority=JobPriority.BACKFILL
+        )
     return fields["status"] if updated else None
 
 

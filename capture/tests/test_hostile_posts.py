@@ -92,6 +92,20 @@ def test_a_hanging_post_is_its_own_failure_tried_once_more_behind_the_others(run
     assert newer.finished_at < hanging.finished_at
 
 
+def test_a_post_that_ran_out_of_time_sends_its_other_image_behind_the_others_too(run_queue, settings):
+    settings.CAPTURE_TIMEOUT_SECONDS = 3
+    hanging = make_post("canvas", HANGING_CANVAS)
+    queued_behind = thumb_only(make_post("canvas", 'ctx.fillStyle = "#0f0"; ctx.fillRect(0, 0, width, height);'))
+
+    run_queue()
+
+    thumb, og = (PostImageJob.objects.get(post=hanging, kind=kind) for kind in (ImageKind.THUMB, ImageKind.OG))
+    assert thumb.priority == og.priority == JobPriority.BACKFILL
+    # Its OG card waited for the post queued behind it instead of costing it another timeout.
+    assert reload(queued_behind).status == JobStatus.SUCCESS
+    assert og.started_at > queued_behind.finished_at
+
+
 def test_an_infinite_loop_caught_by_the_loop_guard_fails_at_once_with_its_line(run_queue):
     looping = thumb_only(make_post("canvas", "let n = 0;\nwhile (true) { n += 1; }"))
 
