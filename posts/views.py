@@ -23,7 +23,7 @@ from posts.api.pagination import NewestFirstPagination
 from posts.api.throttling import UploadThrottle
 from posts.forms import PostEditForm, PostForm, starter_sketches
 from posts.images.card import CARD_SIZE
-from posts.models import RENDERED_FIELDS, ImageKind, ImageStorage, Post, RenderModel
+from posts.models import RENDERED_FIELDS, ImageKind, ImageStorage, JobStatus, Post, RenderModel
 from posts.render.document import render_url
 
 # At most this many live renders run in the feed at once: each may hold a WebGL context and a CPU.
@@ -82,11 +82,16 @@ class PostDetailView(DetailView):
             "render_model": post.get_render_model_display()
         }
         jobs = {job.kind: job for job in post.jobs.all()}
+        thumb = images.get(ImageKind.THUMB)
+        thumb_job = jobs.get(ImageKind.THUMB)
         # The capture jobs (status, attempts, errors) are operator information: the author's and staff's.
         can_edit = post.editable_by(self.request.user)
         return super().get_context_data(
             render_url=render_url(post.pk),
-            thumb=images.get(ImageKind.THUMB),
+            thumb=thumb,
+            # As in the feed: code whose capture failed (it hung, ran out of memory, threw) runs only
+            # when the visitor asks; a GPU-bound shader could freeze their whole browser.
+            hold_live=thumb is None and thumb_job is not None and thumb_job.status == JobStatus.FAILED,
             anim=images.get(ImageKind.ANIM),
             can_edit=can_edit,
             capture_rows=[(kind, images.get(kind), jobs.get(kind)) for kind in ImageKind] if can_edit else [],

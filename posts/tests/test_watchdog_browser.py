@@ -8,7 +8,7 @@ it, until the page's watchdog removes the frames.
 import pytest
 from django.conf import settings
 
-from posts.models import Post
+from posts.models import Post, PostImageJob
 from posts.tests.render_helpers import fill_code
 from posts.tests.test_feed_browser import GREEN, GREEN_CANVAS, card, shows_colour
 
@@ -95,6 +95,22 @@ def test_a_post_page_whose_code_freezes_its_renderer_stops_it_and_says_why(live_
     status_says(page, "stopped responding")
     assert page.locator("iframe").count() == 0
     assert page.evaluate("document.readyState") == "complete"
+
+
+def test_a_post_page_whose_capture_failed_runs_its_code_only_when_asked(live_server, page):
+    post = make_post("hung the worker", GREEN_CANVAS)
+    PostImageJob.objects.create(post=post, kind="thumb", status="failed", attempts=2, last_error="timed out")
+    requested = []
+    page.on("request", lambda request: requested.append(request.url))
+    page.goto(live_server.url + post.get_absolute_url(), wait_until="load")
+    status_says(page, "does not run by itself")
+    assert "Its capture failed." in page.locator(".stage-failed").text_content()
+    assert not [url for url in requested if f"/posts/{post.pk}/render" in url]  # the post's code never loaded
+
+    page.click("#post-run")
+    status_says(page, "Running live.")
+    assert page.locator(".stage-failed").count() == 0
+    assert page.locator("#post-run").count() == 0
 
 
 @pytest.mark.parametrize(("draft", "says"), [(LOOP, "infinite loop at line 2"), (FLOOD, "stopped responding")])

@@ -28,8 +28,26 @@ if (frame && statusLine && errorBox) {
     onLeft: () => stop(statusLine.dataset.textLeft),
     hangMs: Number(statusLine.dataset.hangTimeout) || undefined,
   });
-  watchdog.run(frame);
-  frame.src = frame.dataset.src;
+  const start = () => {
+    watchdog.run(frame);
+    frame.src = frame.dataset.src;
+  };
+  const runButton = document.getElementById('post-run');
+  if ('hold' in frame.dataset && runButton) {
+    // Its capture failed: the code runs only when the visitor asks (as the feed's play button).
+    showStopped(runButton.dataset.textHeld, statusLine, errorBox);
+    showFailed(stage, runButton.dataset.textHeld, runButton.dataset.textHeldTitle);
+    runButton.hidden = false;
+    runButton.addEventListener('click', () => {
+      runButton.remove();
+      showFailed(stage, null);
+      statusLine.classList.remove('is-error');
+      showState({ status: 'loading', error: null, preview: null }, statusLine, errorBox);
+      start();
+    }, { once: true });
+  } else {
+    start();
+  }
 }
 
 const copyButton = document.getElementById('copy-code');

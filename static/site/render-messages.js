@@ -57,7 +57,7 @@ export function showStopped(text, statusLine, errorBox) {
 
 // Over a stage whose frame failed (an error, or stopped by the page): a placeholder in the site's
 // colours with the reason, as text, instead of the frame's blank page. `text` null takes it away.
-export function showFailed(stage, text) {
+export function showFailed(stage, text, title = stage?.dataset.textFailed) {
   if (!stage) return;
   let placeholder = stage.querySelector('.stage-failed');
   if (text === null) {
@@ -72,7 +72,7 @@ export function showFailed(stage, text) {
     placeholder.append(document.createElement('strong'), document.createElement('span'));
     stage.append(placeholder);
   }
-  placeholder.firstChild.textContent = stage.dataset.textFailed || '';
+  placeholder.firstChild.textContent = title || '';
   placeholder.lastChild.textContent = text.slice(0, 400);
   placeholder.setAttribute('aria-label', `${placeholder.firstChild.textContent} ${placeholder.lastChild.textContent}`);
   stage.classList.add('is-failed');
