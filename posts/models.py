@@ -324,9 +324,14 @@ class StoredImage(models.Model):
     def object_name(self):
         return object_name(self.sha256, self.mime)
 
+    @property
+    def format_name(self):
+        """PNG, WebP or AVIF, as people write them."""
+        return {"image/webp": "WebP", "image/avif": "AVIF"}.get(self.mime, self.mime.removeprefix("image/").upper())
+
 
 class PostImage(StoredImage):
-    """A post's captured PNG of one kind: the image every variant is derived from."""
+    """A post's captured image of one kind: a PNG still every variant is derived from, or an animated WebP."""
 
     post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="images")
     is_flat = models.BooleanField(

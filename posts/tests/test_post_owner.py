@@ -136,3 +136,23 @@ def test_the_authors_page_and_edit_form_speak_korean(client, published, user):
     assert "편집" in html and "캡처되면 여기에 썸네일이 나타납니다." in html and 'data-status-pending="대기 중"' in html
     edit = client.get(f"/posts/{published.pk}/edit", HTTP_ACCEPT_LANGUAGE="ko").content.decode()
     assert "“Red circle” 편집" in edit and "저장" in edit
+
+
+def test_the_authors_capture_table_names_each_images_format_and_a_failed_thumbnail(client, published, user):
+    import io
+
+    from PIL import Image
+
+    from posts.images.storage import image_fields
+
+    frames = [Image.new("RGB", (64, 48), colour) for colour in ("red", "blue")]
+    buffer = io.BytesIO()
+    frames[0].save(buffer, "WEBP", save_all=True, append_images=frames[1:], duration=100, loop=0)
+    save_image(post=published, kind="anim", prepared=(image_fields(buffer.getvalue()), []))
+    save_image(post=published, kind="og", data=png_bytes())
+    client.force_login(user)
+
+    html = client.get(published.get_absolute_url()).content.decode()
+
+    assert html.count("64×48 WebP,") == 1 and html.count("64×48 PNG,") == 1  # the animation, the OG card
+    assert "The thumbnail could not be captured: the job below says why." in html  # its job failed

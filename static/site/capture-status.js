@@ -3,6 +3,7 @@
 const section = document.getElementById('post-capture');
 const POLL_MS = 2000;
 const ACTIVE = new Set(['pending', 'running']);
+const FORMATS = { 'image/png': 'PNG', 'image/webp': 'WebP', 'image/avif': 'AVIF' }; // as StoredImage.format_name
 
 function setText(cell, text, { tag = null, className = '' } = {}) {
   cell.replaceChildren();
@@ -21,7 +22,8 @@ function showImage(row, image) {
   if (!image) return;
   const link = document.createElement('a');
   link.href = image.url;
-  link.textContent = `${image.width}×${image.height} PNG, ${(image.bytes / 1024).toFixed(1)} KB`;
+  const format = FORMATS[image.mime] || image.mime;
+  link.textContent = `${image.width}×${image.height} ${format}, ${(image.bytes / 1024).toFixed(1)} KB`;
   cell.replaceChildren(link);
 }
 
@@ -64,6 +66,9 @@ async function poll() {
     if (job) showJob(row, job);
   }
   showThumb(post.thumb_url);
+  const thumbJob = post.jobs.find((job) => job.kind === 'thumb');
+  const waiting = document.getElementById('capture-waiting');
+  if (!post.thumb_url && thumbJob?.status === 'failed') waiting.textContent = waiting.dataset.textFailed;
   if (post.jobs.some((job) => ACTIVE.has(job.status))) setTimeout(poll, POLL_MS);
 }
 
