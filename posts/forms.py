@@ -9,6 +9,7 @@ from posts.models import (
     MAX_ANIM_START,
     MAX_CAPTURE_TIME,
     MIN_ANIM_DURATION,
+    PAGE_MODELS,
     Post,
     RenderModel,
 )
@@ -25,13 +26,21 @@ class PostForm(forms.ModelForm):
         widget=forms.Textarea(attrs={"rows": 18, "spellcheck": "false", "autocapitalize": "off", "class": "code"}),
     )
 
-    # Not stripped either; optional (canvas and three.js posts only).
+    # Not stripped either; optional (canvas and three.js posts only: the form's script hides it for the others).
     html = forms.CharField(
         label=_("HTML (optional)"),
         required=False,
         strip=False,
         help_text=Post._meta.get_field("html").help_text,
-        widget=forms.Textarea(attrs={"rows": 4, "spellcheck": "false", "autocapitalize": "off", "class": "code"}),
+        widget=forms.Textarea(
+            attrs={
+                "rows": 4,
+                "spellcheck": "false",
+                "autocapitalize": "off",
+                "class": "code",
+                "data-models": " ".join(sorted(PAGE_MODELS)),
+            }
+        ),
     )
 
     class Meta:

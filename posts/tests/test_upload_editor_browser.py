@@ -79,6 +79,22 @@ def test_a_starter_appears_when_the_model_changes_and_never_replaces_written_cod
     assert code_value(page) == "<svg xmlns='http://www.w3.org/2000/svg'/>"
 
 
+def test_the_html_box_shows_only_for_the_models_that_take_one(author, live_server, page):
+    open_form(page, live_server)
+    html_field = page.locator(".field:has(#id_html)")
+    shown = {}
+    for model in RenderModel.values:
+        page.select_option("#id_render_model", model)
+        shown[model] = html_field.is_visible()
+    assert shown == {"svg": False, "canvas": True, "three": True, "shader": False, "p5": False}
+    # The edit form of an SVG post neither (its render model is fixed).
+    post = Post.objects.create(
+        author=author, title="an svg", render_model="svg", code="<svg xmlns='http://www.w3.org/2000/svg'/>"
+    )
+    page.goto(live_server.url + f"/posts/{post.pk}/edit")
+    assert page.locator("#id_html").count() == 1 and not html_field.is_visible()
+
+
 def test_server_errors_are_summarised_at_the_top_focused_with_links_to_the_fields(author, live_server, page):
     page.set_viewport_size({"width": 390, "height": 800})
     open_form(page, live_server)

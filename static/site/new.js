@@ -85,9 +85,16 @@ if (form && previewButton && frame) {
   else saveDraft();
   editors.code?.setModel(fields.render_model.value);
   if (!fields.code.value.trim()) offerStarter();
+  // The HTML box only for the models that take one (and whenever it holds something).
+  const htmlField = fields.html.closest('.field');
+  const showHtml = () => {
+    htmlField.hidden = !fields.html.dataset.models.split(' ').includes(fields.render_model.value) && !fields.html.value.trim();
+  };
+  showHtml();
   fields.render_model.addEventListener('change', () => {
     editors.code?.setModel(fields.render_model.value);
     offerStarter();
+    showHtml();
   });
 
   // The error summary: focused on load; its links reach fields hidden behind an editor.
