@@ -86,6 +86,11 @@ def snapshot(*, window=HOUR, now=None):
         .annotate(n=Count("id"))
         .order_by("-n", "last_error")[:TOP_ERRORS]
     )
+    workers = list(CaptureWorker.objects.live(now).order_by("worker_id"))
+    # In flight now, from the jobs themselves: a worker's own count is as old as its last heartbeat.
+    held = dict(PostImageJob.objects.running().values_list("locked_by").annotate(n=Count("id")).order_by())
+    for worker in workers:
+        worker.running = held.get(worker.worker_id, 0)
     return Snapshot(
         now=now,
         counts=counts,
@@ -93,7 +98,7 @@ def snapshot(*, window=HOUR, now=None):
         failed=outcomes.get(JobStatus.FAILED, 0),
         window=window,
         oldest_pending_seconds=(now - oldest).total_seconds() if oldest else None,
-        workers=list(CaptureWorker.objects.live(now).order_by("worker_id")),
+        workers=workers,
         durations={
             model: {"p50": percentile(values, 0.5), "p95": percentile(values, 0.95), "count": len(values)}
             for model, values in sorted(durations.items())

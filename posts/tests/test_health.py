@@ -33,7 +33,10 @@ def traffic(db):
         else:
             jobs.mark_failed(job, worker_id="w", error="compile: ERROR: 'x' undeclared", transient=False)
     PostImageJob.objects.filter(status=JobStatus.PENDING).update(run_after=timezone.now() - timedelta(seconds=90))
-    health.worker_beat(worker_id="host:1:abc", chromium_version="156.0.1.2", webgl_renderer="SwiftShader", running=1)
+    # Its heartbeat said 0 in flight; it has claimed one since: what it holds counts, not what it last said.
+    health.worker_beat(worker_id="host:1:abc", chromium_version="156.0.1.2", webgl_renderer="SwiftShader", running=0)
+    og = jobs.enqueue(posts[0], "og")
+    PostImageJob.objects.filter(pk=og.pk).update(status=JobStatus.RUNNING, locked_by="host:1:abc")
     CaptureWorker.objects.create(worker_id="gone", heartbeat_at=timezone.now() - timedelta(hours=1))
     return posts
 
