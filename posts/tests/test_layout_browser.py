@@ -36,6 +36,9 @@ def test_cards_in_a_row_are_as_tall_and_their_meta_is_one_line(live_server, page
     make_post(author, "Canvas", thumb=GREEN, minutes=2)
     make_post(author, "Another shader", render_model="shader", code=SHADER, thumb=GREEN, minutes=1)
     make_post(None, "No author", thumb=GREEN)
+    # "GLSL shader" and "1 hour, 4 minutes ago" beside a short name: the name stays whole.
+    mallory = django_user_model.objects.create(username="mallory")
+    make_post(mallory, "Old shader", render_model="shader", code=SHADER, thumb=GREEN, minutes=-4)
     failed = services.post_create(
         author=author, title="Capture failed", render_model="canvas", code=FAILS, capture_time=1, html=""
     )
@@ -53,6 +56,9 @@ def test_cards_in_a_row_are_as_tall_and_their_meta_is_one_line(live_server, page
         assert len({round(body["h"]) for body in boxes(page, ".card-body")}) == 1
         metas = boxes(page, ".card-meta")
         assert max(meta["h"] for meta in metas) < 30, metas  # one line (a badge's height), never two
+        # A shader's long badge and an old post's long age leave the author's name whole (the age gives way).
+        name = page.locator(".card-author", has_text="mallory")
+        assert name.evaluate("(el) => el.scrollWidth <= el.clientWidth"), viewport
         assert page.evaluate("() => document.documentElement.scrollWidth") <= viewport["width"]
 
 
