@@ -344,11 +344,11 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 # Nothing on our pages needs a device; frames inherit these limits, so posted code gets none either.
+# Only features Chromium knows: an unknown one ("bluetooth") is a console warning on every page.
 PERMISSIONS_POLICY = {
     feature: []
     for feature in (
         "accelerometer",
-        "bluetooth",
         "camera",
         "display-capture",
         "geolocation",
