@@ -1,6 +1,8 @@
 import copy
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import models
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -99,9 +101,20 @@ class PostDetailSerializer(PostListSerializer):
         return image.url if image else None
 
 
+class NumberField(serializers.FloatField):
+    """A JSON number: true and false are not (float() would read them as 1 and 0)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class PostWriteSerializer(serializers.ModelSerializer):
     """Checks a post with the model's own rules (its field validators and Post.clean()) and answers
     with everything its detail shows."""
+
+    serializer_field_mapping = {**serializers.ModelSerializer.serializer_field_mapping, models.FloatField: NumberField}
 
     class Meta:
         model = Post
@@ -133,3 +146,11 @@ class PostUpdateSerializer(PostWriteSerializer):
 
     class Meta(PostWriteSerializer.Meta):
         fields = ["title", "description", "code", "html", "capture_time", "anim_start", "anim_duration"]
+
+    def validate(self, data):
+        # Said, not silently dropped as DRF drops unknown fields: a client that sends it expects a change.
+        if "render_model" in self.initial_data:
+            raise serializers.ValidationError(
+                {"render_model": [_("A post's render model cannot change: publish a new post.")]}
+            )
+        return super().validate(data)

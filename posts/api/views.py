@@ -209,11 +209,15 @@ class PostDetail(generics.RetrieveUpdateDestroyAPIView):
 class CanRecapture(permissions.BasePermission):
     """The post's author and staff; on the seed's internal route, staff and service accounts only."""
 
+    def has_permission(self, request, view):
+        return not view.internal or self.operator(request.user)  # before the post is looked up
+
     def has_object_permission(self, request, view, post):
-        user = request.user
-        if user.is_staff or user.has_perm("posts.recapture_post"):
-            return True
-        return not view.internal and post.editable_by(user)
+        return self.operator(request.user) or (not view.internal and post.editable_by(request.user))
+
+    @staticmethod
+    def operator(user):
+        return user.is_staff or user.has_perm("posts.recapture_post")
 
 
 @extend_schema(
@@ -236,7 +240,15 @@ class PostRecapture(APIView):
     internal = False
 
     def post(self, request, post_id=None):
-        post = post_from_url(Post.objects.all(), post_id or request.query_params.get("postId"))
+        if self.internal:
+            post_id = request.query_params.get("postId", "")
+            try:
+                uuid.UUID(post_id)
+            except ValueError:
+                raise DRFValidationError(
+                    {"postId": ["A post's id (a UUID) is required in the query string."]}
+                ) from None
+        post = post_from_url(Post.objects.all(), post_id)
         self.check_object_permissions(request, post)
         services.check_posting_allowed(request.user)
         jobs = services.post_recapture(post)
@@ -250,6 +262,7 @@ class PostRecapture(APIView):
     responses={
         202: PostImageJobSerializer(many=True),
         401: error("No or invalid credentials."),
+        400: error("postId is missing or not a post's id."),
         403: error("Not staff or a service account."),
         404: error("No such post."),
         429: error("Too many recaptures; see Retry-After."),

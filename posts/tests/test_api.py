@@ -138,6 +138,8 @@ def test_a_wrong_token_is_refused_with_401(client_api, db):
         (valid(capture_time="abc"), "capture_time"),
         (valid(capture_time="NaN"), "capture_time"),
         (valid(capture_time="Infinity"), "capture_time"),
+        (valid(capture_time=True), "capture_time"),  # not 1.0
+        (valid(anim_start=False), "anim_start"),
         (valid(render_model="svg", code="<svg xmlns='http://www.w3.org/2000/svg'><g></svg>"), "code"),
         (valid(render_model="svg", code="not xml at all"), "code"),
         (valid(render_model="svg", code="<html><body/></html>"), "code"),

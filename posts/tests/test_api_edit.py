@@ -86,8 +86,10 @@ def test_an_edit_is_checked_like_a_new_post_and_changes_nothing_when_refused(aut
 
 
 def test_the_render_model_cannot_be_changed_and_put_is_not_offered(author_api, published):
-    author_api.patch(f"/api/posts/{published.pk}", {"render_model": "canvas"}, format="json")
-    assert Post.objects.get(pk=published.pk).render_model == "svg"
+    response = author_api.patch(f"/api/posts/{published.pk}", {"render_model": "canvas", "title": "x"}, format="json")
+    assert response.status_code == 400
+    assert "cannot change" in response.json()["render_model"][0]
+    assert Post.objects.values_list("render_model", "title").get(pk=published.pk) == ("svg", "Red circle")
     assert author_api.put(f"/api/posts/{published.pk}", {"title": "x"}, format="json").status_code == 405
 
 
@@ -133,7 +135,11 @@ def test_the_seeds_internal_route_is_for_staff_and_service_accounts(author_api, 
     service = get_user_model().objects.create_user("capture-bot")
     service.user_permissions.add(Permission.objects.get(codename="recapture_post"))
     assert client_for(service).post(url).status_code == 202
-    assert staff.post("/api/internal/recapture").status_code == 404
+    for query in ("", "?postId=", "?postId=abc"):
+        response = staff.post(f"/api/internal/recapture{query}")
+        assert (response.status_code, list(response.json())) == (400, ["postId"])
+    assert staff.post("/api/internal/recapture?postId=00000000-0000-4000-8000-000000000000").status_code == 404
+    assert author_api.post("/api/internal/recapture").status_code == 403  # before its postId is read
 
 
 def test_recaptures_are_throttled_per_user_in_a_count_every_process_shares(author_api, published, settings):
