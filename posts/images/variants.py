@@ -24,6 +24,10 @@ VISIBLE_LOSS_PSNR = 40.0
 AVIF_SPEED = 8
 # The kinds that get a 2× variant: the feed shows thumbnails on high-density screens; og:image stays 1×.
 KINDS_WITH_2X = {ImageKind.THUMB}
+# A capture whose PNG is heavier than this is grain or noise (the demo and benchmark posts' largest
+# is 52 KiB; full-frame noise is 900 KiB at 1x, 3 MB at 2x): its lossy encodings are kept whatever
+# their PSNR (noise is noise to the eye) and it gets no 2x, so a feed card stays light.
+HEAVY_PNG_BYTES = 256 * 1024
 
 
 @functools.cache
@@ -76,9 +80,11 @@ def derive(data, *, kind, data_2x=None):
 
     A format is kept only where it shows the capture without visible loss and is smaller than
     the PNG; otherwise the browser (and the endpoint) falls back to the next format or the PNG.
+    A heavy capture (HEAVY_PNG_BYTES) keeps its lossy encodings and gets no 2×.
     """
+    heavy = len(data) > HEAVY_PNG_BYTES
     sources = [(data, 1)]
-    if data_2x is not None and kind in KINDS_WITH_2X:
+    if data_2x is not None and kind in KINDS_WITH_2X and not heavy:
         sources.append((data_2x, 2))
     result = []
     for source, scale in sources:
@@ -88,7 +94,7 @@ def derive(data, *, kind, data_2x=None):
                 result.append(fields(source, "image/png", image.size, scale))
             for mime, pillow_format, lossy, faithful in formats():
                 encoded = encode(image, pillow_format, lossy)
-                if psnr(source, encoded) < VISIBLE_LOSS_PSNR:
+                if not heavy and psnr(source, encoded) < VISIBLE_LOSS_PSNR:
                     encoded = encode(image, pillow_format, faithful)
                     if pillow_format != "WEBP" and psnr(source, encoded) < VISIBLE_LOSS_PSNR:
                         continue

@@ -1,4 +1,5 @@
 import io
+import random
 
 import pytest
 from django.utils.html import escape
@@ -98,6 +99,21 @@ def test_the_variants_show_the_capture_without_visible_loss():
     for variant in variants.derive(png, kind="thumb"):
         assert variants.psnr(png, variant["data"]) > variants.VISIBLE_LOSS_PSNR, variant["mime"]
         assert variant["bytes"] < len(png)
+
+
+def noise_png(size):
+    buffer = io.BytesIO()
+    Image.frombytes("RGB", size, random.Random(7).randbytes(size[0] * size[1] * 3)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+@needs_avif
+def test_a_capture_of_noise_gets_light_lossy_variants_and_no_2x():
+    png, png_2x = noise_png((640, 480)), noise_png((1280, 960))  # 900 KB and 3.6 MB of PNG
+    derived = variants.derive(png, kind="thumb", data_2x=png_2x)
+    assert {v["scale"] for v in derived} == {1}  # the feed's card on a 2x screen takes the 1x
+    card = next(v for v in derived if v["mime"] == "image/avif")
+    assert card["bytes"] < 200 * 1024  # lossy although its PSNR is low: noise is noise to the eye
 
 
 def test_a_variant_no_smaller_than_the_png_is_not_kept():
