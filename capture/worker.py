@@ -36,7 +36,7 @@ ENQUEUE_MISSING_SECONDS = 60
 # An animation never starts before the first frame a post draws (at 1/60 s: before it, a canvas,
 # three.js or p5 post has drawn nothing yet, and a loop would flash a blank frame).
 FIRST_FRAME_SECONDS = 1 / 60
-# How often a lane capturing an animation (seconds of frames) looks for a new post to give way to.
+# How often a lane capturing an animation (seconds of frames) looks for a new thumbnail to give way to.
 GIVE_WAY_CHECK_SECONDS = 0.25
 DATABASE_RETRY_SECONDS = 30
 
@@ -52,11 +52,11 @@ class Outcome(enum.StrEnum):
     FAILED = "failed"
     RETRY = "retry"  # back to pending, after a backoff
     LOST = "lost"  # taken back from this worker, or its outcome could not be recorded
-    YIELDED = "yielded"  # an animation stopped for a new post's images: back to pending, attempt uncounted
+    YIELDED = "yielded"  # an animation stopped for a new post's thumbnail: back to pending, attempt uncounted
 
 
 class GaveWay(Exception):
-    """A new post's images came due while an animation was being captured, and no lane was free for them."""
+    """A new post's thumbnail came due while an animation was being captured, and no lane was free for it."""
 
 
 def database(fn=None, *, give_up_after=DATABASE_RETRY_SECONDS):
@@ -153,7 +153,7 @@ save_variants = database(storage.save_variants)
 render_harness = database(harness_document)
 mark_failed = database(jobs.mark_failed)
 give_back = database(jobs.give_back)
-new_post_waiting = database(jobs.new_post_waiting)
+new_thumb_waiting = database(jobs.new_thumb_waiting)
 enqueue_missing = database(jobs.enqueue_missing)
 flip_alerts = database(health.flip_alerts)
 undo_flip = database(health.undo_flip)
@@ -384,7 +384,7 @@ class Worker:
         return await store_anim(job, webp, worker_id=self.worker_id, provenance=provenance)
 
     async def giving_way(self, capture):
-        """Await a capture, unless a new post's images come due first with no lane free: then raise GaveWay.
+        """Await a capture, unless a new post's thumbnail comes due first with no lane free: then raise GaveWay.
 
         An animation takes seconds of frames at the lowest priority but one; a new post's thumbnail
         must not wait for it (it is captured again from the start later).
@@ -395,7 +395,7 @@ class Worker:
                 done, _ = await asyncio.wait([task], timeout=GIVE_WAY_CHECK_SECONDS)
                 if done:
                     return task.result()
-                if self.idle_lanes == 0 and await new_post_waiting():
+                if self.idle_lanes == 0 and await new_thumb_waiting():
                     raise GaveWay
         finally:
             if not task.done():

@@ -194,9 +194,13 @@ def mark_success(job, *, worker_id):
     return bool(updated)
 
 
-def new_post_waiting(now=None):
-    """Whether a new post's image (or an edited one's) is due: what a running animation gives way to."""
-    return PostImageJob.objects.due(now).filter(priority__lt=JobPriority.RETRY).exists()
+def new_thumb_waiting(now=None):
+    """Whether a new (or edited) post's thumbnail is due: what a running animation gives way to.
+
+    Not its OG card: link previews can wait seconds, and each time an animation gives way its
+    frames so far are lost.
+    """
+    return PostImageJob.objects.due(now).filter(priority__lt=JobPriority.RETRY, kind=ImageKind.THUMB).exists()
 
 
 def give_back(job, *, worker_id):
