@@ -35,13 +35,12 @@ if (frame && statusLine && errorBox) {
   const runButton = document.getElementById('post-run');
   if ('hold' in frame.dataset && runButton) {
     // Its capture failed: the code runs only when the visitor asks (as the feed's play button).
-    showStopped(runButton.dataset.textHeld, statusLine, errorBox);
+    statusLine.textContent = ''; // the stage says why
     showFailed(stage, runButton.dataset.textHeld, runButton.dataset.textHeldTitle);
     runButton.hidden = false;
     runButton.addEventListener('click', () => {
       runButton.remove();
       showFailed(stage, null);
-      statusLine.classList.remove('is-error');
       showState({ status: 'loading', error: null, preview: null }, statusLine, errorBox);
       start();
     }, { once: true });
