@@ -104,7 +104,8 @@ def test_a_post_page_whose_capture_failed_runs_its_code_only_when_asked(live_ser
     page.on("request", lambda request: requested.append(request.url))
     page.goto(live_server.url + post.get_absolute_url(), wait_until="load")
     page.locator("#post-run").wait_for()
-    assert page.locator(".stage-failed").text_content().startswith("Its capture failed.So its code does not run by itself")
+    stage = page.locator(".stage-failed").text_content()
+    assert stage.startswith("Its capture failed.So its code does not run by itself")
     assert not [url for url in requested if f"/posts/{post.pk}/render" in url]  # the post's code never loaded
 
     page.click("#post-run")
