@@ -5,6 +5,7 @@ from django.core.exceptions import RequestDataTooBig, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, permissions, status
 from rest_framework.exceptions import APIException
@@ -246,7 +247,7 @@ class PostRecapture(APIView):
                 uuid.UUID(post_id)
             except ValueError:
                 raise DRFValidationError(
-                    {"postId": ["A post's id (a UUID) is required in the query string."]}
+                    {"postId": [_("A post's id (a UUID) is required in the query string.")]}
                 ) from None
         post = post_from_url(Post.objects.all(), post_id)
         self.check_object_permissions(request, post)
