@@ -133,7 +133,9 @@ def test_a_bad_edit_is_refused_next_to_its_field_and_changes_nothing(client, pub
 def test_the_authors_page_and_edit_form_speak_korean(client, published, user):
     client.force_login(user)
     html = client.get(published.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="ko").content.decode()
-    assert "편집" in html and "캡처되면 여기에 썸네일이 나타납니다." in html and 'data-status-pending="대기 중"' in html
+    assert "편집" in html and 'data-status-pending="대기 중"' in html
+    assert "썸네일을 캡처하지 못했습니다. 이유는 아래 작업에 있습니다." in html  # its thumbnail job failed
+    assert 'data-text-held-title="캡처에 실패했습니다."' in html
     edit = client.get(f"/posts/{published.pk}/edit", HTTP_ACCEPT_LANGUAGE="ko").content.decode()
     assert "“Red circle” 편집" in edit and "저장" in edit
 
