@@ -5,6 +5,7 @@ import threading
 import time
 
 import pytest
+from django.db import OperationalError
 from PIL import Image
 
 from capture import anim
@@ -303,7 +304,7 @@ def test_an_animation_gives_way_to_a_new_posts_images_and_is_captured_again_afte
     thread.start()
     try:
         wait_for(lambda: PostImageJob.objects.running().filter(post=moving, kind=ImageKind.ANIM).exists())
-        newcomer = make_post("svg", ANIMATED_SVG)
+        newcomer = unlocked(lambda: make_post("svg", ANIMATED_SVG))
         wait_for(lambda: PostImage.objects.filter(post=moving, kind=ImageKind.ANIM).exists())
     finally:
         watching.stop()
@@ -319,8 +320,21 @@ def test_an_animation_gives_way_to_a_new_posts_images_and_is_captured_again_afte
     assert watching.outcomes[Outcome.YIELDED] >= 1
 
 
+def unlocked(query, timeout=60):
+    """Run a query beside the worker's thread: SQLite's shared in-memory test database answers
+    "table is locked" while the worker writes, which only means "again, in a moment"."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return query()
+        except OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+        time.sleep(0.05)
+
+
 def wait_for(condition, timeout=180):
     deadline = time.monotonic() + timeout
-    while not condition():
+    while not unlocked(condition):
         assert time.monotonic() < deadline, "timed out waiting"
-        time.sleep(0.05)
+        time.sleep(0.2)
